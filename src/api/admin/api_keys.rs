@@ -1,0 +1,108 @@
+//! A program's storefront keys.
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::api::json::Json;
+use crate::api::pagination::{Page, PageParams};
+use crate::api::query::Query;
+use crate::api::views::ApiKeyView;
+use crate::auth::AdminUser;
+use crate::error::{AppResult, Problem};
+use crate::programs::{self, api_keys, api_keys::CreateApiKey};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(create).service(list).service(revoke);
+}
+
+/// A new key: the only time `key` is shown.
+#[derive(Serialize, ToSchema)]
+struct CreatedApiKey {
+    id: i64,
+    /// The secret key, for the `X-Api-Key` header. Store it now: it cannot be shown again.
+    key: String,
+    name: String,
+    prefix: String,
+    scopes: Vec<String>,
+    created_at: DateTime<Utc>,
+}
+
+/// Issues a storefront key for the program.
+#[utoipa::path(tag = "admin", security(("admin_jwt" = [])), params(("program" = String, Path, description = "Program slug")),
+    request_body = CreateApiKey, responses(
+    (status = 201, body = CreatedApiKey),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/v1/admin/programs/{program}/api-keys")]
+async fn create(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    path: web::Path<String>,
+    body: Json<CreateApiKey>,
+) -> AppResult<HttpResponse> {
+    let (row, key) = state
+        .run(move |conn| {
+            let program = programs::require(conn, &path)?;
+            api_keys::issue(conn, program.id, admin.id, &body.0)
+        })
+        .await?;
+    let view = ApiKeyView::from(row);
+    Ok(HttpResponse::Created().json(CreatedApiKey {
+        id: view.id,
+        key,
+        name: view.name,
+        prefix: view.prefix,
+        scopes: view.scopes,
+        created_at: view.created_at,
+    }))
+}
+
+/// Lists the program's keys (without secrets), revoked ones included.
+#[utoipa::path(tag = "admin", security(("admin_jwt" = [])),
+    params(("program" = String, Path, description = "Program slug"), PageParams), responses(
+    (status = 200, body = Page<ApiKeyView>),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/v1/admin/programs/{program}/api-keys")]
+async fn list(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    path: web::Path<String>,
+    page: Query<PageParams>,
+) -> AppResult<HttpResponse> {
+    let (after, limit) = (page.cursor_id()?, page.limit());
+    let rows = state
+        .run(move |conn| {
+            let program = programs::require(conn, &path)?;
+            api_keys::list(conn, program.id, after, limit + 1)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |k| k.id, ApiKeyView::from)))
+}
+
+/// Revokes a key: it stops working at once.
+#[utoipa::path(tag = "admin", security(("admin_jwt" = [])),
+    params(("program" = String, Path, description = "Program slug"), ("id" = i64, Path, description = "Key id")), responses(
+    (status = 200, body = ApiKeyView),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[delete("/v1/admin/programs/{program}/api-keys/{id}")]
+async fn revoke(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let row = state
+        .run(move |conn| {
+            let program = programs::require(conn, &slug)?;
+            api_keys::revoke(conn, program.id, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ApiKeyView::from(row)))
+}

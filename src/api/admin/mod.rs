@@ -1,0 +1,15 @@
+//! Routes for people who run programs (admin JWT).
+
+mod api_keys;
+mod auth;
+mod members;
+mod programs;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    auth::routes(cfg);
+    programs::routes(cfg);
+    api_keys::routes(cfg);
+    members::routes(cfg);
+}

@@ -1,0 +1,54 @@
+//! A member's own views (member JWT in `Authorization: Bearer`).
+
+use actix_web::{HttpResponse, get, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::api::pagination::{Page, PageParams};
+use crate::api::query::Query;
+use crate::api::views::{EntryView, MemberView};
+use crate::auth::MemberPrincipal;
+use crate::error::{AppResult, Problem};
+use crate::ledger::history;
+use crate::members;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(me).service(my_ledger);
+}
+
+/// The member's own profile and balance.
+#[utoipa::path(tag = "member", security(("member_jwt" = [])), responses(
+    (status = 200, body = MemberView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/v1/me")]
+async fn me(state: web::Data<AppState>, who: MemberPrincipal) -> AppResult<HttpResponse> {
+    let view = state
+        .run(move |conn| {
+            let member = members::require_own(conn, who.program_id, who.member_id)?;
+            MemberView::load(conn, member)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// The member's own ledger, newest first.
+#[utoipa::path(tag = "member", security(("member_jwt" = [])), params(PageParams), responses(
+    (status = 200, body = Page<EntryView>),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/v1/me/ledger")]
+async fn my_ledger(
+    state: web::Data<AppState>,
+    who: MemberPrincipal,
+    page: Query<PageParams>,
+) -> AppResult<HttpResponse> {
+    let (before, limit) = (page.cursor_id()?, page.limit());
+    let rows = state
+        .run(move |conn| {
+            let member = members::require_own(conn, who.program_id, who.member_id)?;
+            history::page(conn, member.id, before, limit + 1)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |e| e.id, EntryView::from)))
+}

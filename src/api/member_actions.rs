@@ -1,0 +1,98 @@
+//! Member actions shared by the storefront's and the admins' routes, which differ only in who
+//! calls them.
+
+use actix_web::web;
+
+use crate::api::pagination::{Page, PageParams};
+use crate::api::views::{EntryView, MemberView, PointsMovement};
+use crate::db::{now_utc, write_tx};
+use crate::error::AppResult;
+use crate::idempotency::{self, Done, Keyed, Reply};
+use crate::ledger::history;
+use crate::ledger::points::{self, Actor, AdjustPoints};
+use crate::ledger::posting::Cause;
+use crate::members::{self, UpdateMember};
+use crate::state::AppState;
+
+pub async fn show(
+    state: &web::Data<AppState>,
+    program_id: i64,
+    external_id: String,
+) -> AppResult<MemberView> {
+    state
+        .run(move |conn| {
+            let member = members::require(conn, program_id, &external_id)?;
+            MemberView::load(conn, member)
+        })
+        .await
+}
+
+pub async fn update(
+    state: &web::Data<AppState>,
+    program_id: i64,
+    external_id: String,
+    input: UpdateMember,
+) -> AppResult<MemberView> {
+    state
+        .run(move |conn| {
+            write_tx(conn, |tx| {
+                let member = members::update(tx, program_id, &external_id, &input, now_utc())?;
+                MemberView::load(tx, member)
+            })
+        })
+        .await
+}
+
+pub async fn close(
+    state: &web::Data<AppState>,
+    program_id: i64,
+    external_id: String,
+    cause: Cause,
+) -> AppResult<MemberView> {
+    state
+        .run(move |conn| {
+            write_tx(conn, |tx| {
+                let member = members::close(tx, program_id, &external_id, cause, now_utc())?;
+                MemberView::load(tx, member)
+            })
+        })
+        .await
+}
+
+pub async fn ledger(
+    state: &web::Data<AppState>,
+    program_id: i64,
+    external_id: String,
+    page: &PageParams,
+) -> AppResult<Page<EntryView>> {
+    let (before, limit) = (page.cursor_id()?, page.limit());
+    let rows = state
+        .run(move |conn| {
+            let member = members::require(conn, program_id, &external_id)?;
+            history::page(conn, member.id, before, limit + 1)
+        })
+        .await?;
+    Ok(Page::from_rows(rows, limit, |e| e.id, EntryView::from))
+}
+
+pub async fn adjust(
+    state: &web::Data<AppState>,
+    program_id: i64,
+    external_id: String,
+    keyed: Option<Keyed>,
+    input: AdjustPoints,
+    actor: Actor,
+) -> AppResult<Reply> {
+    state
+        .run(move |conn| {
+            idempotency::execute(conn, keyed.as_ref(), 201, |tx| {
+                let posted =
+                    points::adjust(tx, program_id, &external_id, &input, actor, now_utc())?;
+                Ok(Done {
+                    entry_id: Some(posted.entry.id),
+                    body: PointsMovement::from(posted),
+                })
+            })
+        })
+        .await
+}

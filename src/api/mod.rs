@@ -1,0 +1,25 @@
+//! The HTTP API: thin handlers grouped by client, and the OpenAPI document they generate.
+
+mod admin;
+pub mod idempotent;
+pub mod json;
+mod member;
+mod member_actions;
+mod openapi;
+mod ops;
+pub mod pagination;
+pub mod query;
+mod storefront;
+mod views;
+
+pub use openapi::ApiDoc;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers every route.
+pub fn routes(cfg: &mut ServiceConfig) {
+    ops::routes(cfg);
+    admin::routes(cfg);
+    storefront::routes(cfg);
+    member::routes(cfg);
+}

@@ -1,0 +1,165 @@
+//! Enrolling, reading, changing and closing members; their ledgers and tokens.
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::api::json::Json;
+use crate::api::pagination::{Page, PageParams};
+use crate::api::query::Query;
+use crate::api::views::{EntryView, MemberView, TokenView};
+use crate::api::{idempotent, member_actions};
+use crate::auth::jwt::Audience;
+use crate::auth::{Scope, Storefront};
+use crate::db::now_utc;
+use crate::error::{AppError, AppResult, Problem};
+use crate::idempotency::{self, Done};
+use crate::ledger::posting::Cause;
+use crate::members::{self, EnrolMember, MemberStatus, UpdateMember};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(enrol)
+        .service(show)
+        .service(update)
+        .service(close)
+        .service(ledger)
+        .service(token);
+}
+
+/// Enrols a customer. Accepts `Idempotency-Key`.
+#[utoipa::path(tag = "storefront", security(("api_key" = [])), request_body = EnrolMember, responses(
+    (status = 201, body = MemberView),
+    (status = 409, description = "The external id exists", body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/v1/members")]
+async fn enrol(
+    state: web::Data<AppState>,
+    store: Storefront,
+    req: HttpRequest,
+    body: Json<EnrolMember>,
+) -> AppResult<HttpResponse> {
+    store.require(Scope::MembersWrite)?;
+    let keyed = idempotent::optional(&req, store.program_id, "members.enrol", &body.0)?;
+    let reply = state
+        .run(move |conn| {
+            idempotency::execute(conn, keyed.as_ref(), 201, |tx| {
+                let member = members::enrol(tx, store.program_id, &body.0, now_utc())?;
+                Ok(Done {
+                    body: MemberView::load(tx, member)?,
+                    entry_id: None,
+                })
+            })
+        })
+        .await?;
+    Ok(idempotent::respond(reply))
+}
+
+/// A member with its balance.
+#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("external_id" = String, Path)), responses(
+    (status = 200, body = MemberView),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/v1/members/{external_id}")]
+async fn show(
+    state: web::Data<AppState>,
+    store: Storefront,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    store.require(Scope::MembersRead)?;
+    Ok(HttpResponse::Ok()
+        .json(member_actions::show(&state, store.program_id, path.into_inner()).await?))
+}
+
+/// Changes a member's email, name, birthday, or status (`active` / `suspended`).
+#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("external_id" = String, Path)),
+    request_body = UpdateMember, responses(
+    (status = 200, body = MemberView),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The member is closed", body = Problem, content_type = "application/problem+json"),
+))]
+#[patch("/v1/members/{external_id}")]
+async fn update(
+    state: web::Data<AppState>,
+    store: Storefront,
+    path: web::Path<String>,
+    body: Json<UpdateMember>,
+) -> AppResult<HttpResponse> {
+    store.require(Scope::MembersWrite)?;
+    let view = member_actions::update(&state, store.program_id, path.into_inner(), body.0).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Closes a member: erases email, name and birthday, forfeits remaining points (one `expire`
+/// entry) and keeps the ledger.
+#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("external_id" = String, Path)), responses(
+    (status = 200, body = MemberView),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/v1/members/{external_id}/close")]
+async fn close(
+    state: web::Data<AppState>,
+    store: Storefront,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    store.require(Scope::MembersWrite)?;
+    let cause = Cause {
+        api_key_id: Some(store.key_id),
+        ..Cause::default()
+    };
+    let view = member_actions::close(&state, store.program_id, path.into_inner(), cause).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// The member's ledger, newest first.
+#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("external_id" = String, Path), PageParams), responses(
+    (status = 200, body = Page<EntryView>),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/v1/members/{external_id}/ledger")]
+async fn ledger(
+    state: web::Data<AppState>,
+    store: Storefront,
+    path: web::Path<String>,
+    page: Query<PageParams>,
+) -> AppResult<HttpResponse> {
+    store.require(Scope::MembersRead)?;
+    Ok(HttpResponse::Ok()
+        .json(member_actions::ledger(&state, store.program_id, path.into_inner(), &page).await?))
+}
+
+/// A member token, for the member's own browser or app (`/v1/me...`).
+#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("external_id" = String, Path)), responses(
+    (status = 200, body = TokenView),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "The member is closed", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/v1/members/{external_id}/token")]
+async fn token(
+    state: web::Data<AppState>,
+    store: Storefront,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    store.require(Scope::MembersWrite)?;
+    let member = state
+        .run(move |conn| members::require(conn, store.program_id, &path))
+        .await?;
+    if member.status == MemberStatus::Closed.as_str() {
+        return Err(AppError::conflict(
+            "member-closed",
+            "the member's account is closed",
+        ));
+    }
+    let ttl = state.token_lifetimes.member_secs;
+    let access_token = state.tokens.issue(
+        Audience::Member,
+        member.id.to_string(),
+        Some(member.program_id),
+        ttl,
+    )?;
+    Ok(HttpResponse::Ok().json(TokenView {
+        access_token,
+        token_type: "Bearer",
+        expires_in: ttl,
+    }))
+}

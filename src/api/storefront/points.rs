@@ -1,0 +1,92 @@
+//! Burning and adjusting points; both need an `Idempotency-Key`.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::api::json::Json;
+use crate::api::views::PointsMovement;
+use crate::api::{idempotent, member_actions};
+use crate::auth::{Scope, Storefront};
+use crate::db::now_utc;
+use crate::error::{AppResult, Problem};
+use crate::idempotency::{self, Done};
+use crate::ledger::points::{self, Actor, AdjustPoints, RedeemPoints};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(redeem).service(adjust);
+}
+
+/// Burns points at checkout, from the lots that expire first. Needs `Idempotency-Key`.
+#[utoipa::path(tag = "storefront", security(("api_key" = [])),
+    params(("external_id" = String, Path), ("Idempotency-Key" = String, Header, description = "Unique per intended operation")),
+    request_body = RedeemPoints, responses(
+    (status = 201, body = PointsMovement, headers(("Idempotent-Replayed" = bool, description = "Present on a replay"))),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`insufficient-points`, `negative-balance`, `member-suspended` or `member-closed`",
+        body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "A field is invalid, or the key was used with another request",
+        body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/v1/members/{external_id}/points/redeem")]
+async fn redeem(
+    state: web::Data<AppState>,
+    store: Storefront,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: Json<RedeemPoints>,
+) -> AppResult<HttpResponse> {
+    store.require(Scope::PointsRedeem)?;
+    let keyed = idempotent::required(&req, store.program_id, "points.redeem", &body.0)?;
+    let reply = state
+        .run(move |conn| {
+            idempotency::execute(conn, Some(&keyed), 201, |tx| {
+                let posted = points::redeem(
+                    tx,
+                    store.program_id,
+                    &path,
+                    &body.0,
+                    Actor::ApiKey(store.key_id),
+                    now_utc(),
+                )?;
+                Ok(Done {
+                    entry_id: Some(posted.entry.id),
+                    body: PointsMovement::from(posted),
+                })
+            })
+        })
+        .await?;
+    Ok(idempotent::respond(reply))
+}
+
+/// Adds (positive) or takes (negative) points by hand. Needs `Idempotency-Key`.
+#[utoipa::path(tag = "storefront", security(("api_key" = [])),
+    params(("external_id" = String, Path), ("Idempotency-Key" = String, Header, description = "Unique per intended operation")),
+    request_body = AdjustPoints, responses(
+    (status = 201, body = PointsMovement, headers(("Idempotent-Replayed" = bool, description = "Present on a replay"))),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "Taking more than is available", body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/v1/members/{external_id}/points/adjust")]
+async fn adjust(
+    state: web::Data<AppState>,
+    store: Storefront,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: Json<AdjustPoints>,
+) -> AppResult<HttpResponse> {
+    store.require(Scope::PointsAdjust)?;
+    let keyed = idempotent::required(&req, store.program_id, "points.adjust", &body.0)?;
+    let actor = Actor::ApiKey(store.key_id);
+    let reply = member_actions::adjust(
+        &state,
+        store.program_id,
+        path.into_inner(),
+        Some(keyed),
+        body.0,
+        actor,
+    )
+    .await?;
+    Ok(idempotent::respond(reply))
+}

@@ -1,0 +1,209 @@
+//! Response bodies shared by several handlers.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::DbConnection;
+use crate::db::models::api_keys::ApiKeyRow;
+use crate::db::models::ledger::EntryRow;
+use crate::db::models::members::{self, MemberRow};
+use crate::error::AppResult;
+use crate::ledger::posting::Posted;
+use crate::programs::Program;
+
+/// A UTC time as RFC 3339.
+pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
+    at.and_utc()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramView {
+    pub slug: String,
+    pub name: String,
+    pub time_zone: String,
+    pub currency: String,
+    pub point_name: String,
+    /// Value of one point in `currency`, as a decimal string.
+    pub point_value: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Program> for ProgramView {
+    fn from(p: Program) -> Self {
+        ProgramView {
+            slug: p.slug,
+            name: p.name,
+            time_zone: p.time_zone.name().to_owned(),
+            currency: p.currency.code,
+            point_name: p.point_name,
+            point_value: p.point_value.to_string(),
+            created_at: utc(p.created_at),
+            updated_at: utc(p.updated_at),
+        }
+    }
+}
+
+/// A storefront key, without its secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyView {
+    pub id: i64,
+    pub name: String,
+    /// The key's first characters, to recognise it.
+    pub prefix: String,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<ApiKeyRow> for ApiKeyView {
+    fn from(row: ApiKeyRow) -> Self {
+        ApiKeyView {
+            id: row.id,
+            name: row.name,
+            prefix: row.prefix,
+            scopes: row.scopes.split_whitespace().map(str::to_owned).collect(),
+            created_at: utc(row.created_at),
+            revoked_at: row.revoked_at.map(utc),
+        }
+    }
+}
+
+/// A bearer token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+}
+
+/// A member's points.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BalanceView {
+    /// Points that can be spent now; negative while a refund of spent points is owed.
+    pub available: i64,
+    /// Points earned but not yet available (e.g. inside a return window).
+    pub pending: i64,
+    /// Points earned over the membership, net of reversed earnings.
+    pub lifetime_earned: i64,
+    /// Points spent over the membership, net of cancelled redemptions.
+    pub lifetime_redeemed: i64,
+}
+
+impl From<&MemberRow> for BalanceView {
+    fn from(m: &MemberRow) -> Self {
+        BalanceView {
+            available: m.points_available - m.points_debt,
+            pending: m.points_pending,
+            lifetime_earned: m.lifetime_earned,
+            lifetime_redeemed: m.lifetime_redeemed,
+        }
+    }
+}
+
+/// A member of a program.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberView {
+    pub external_id: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    /// The code this member gives to friends.
+    pub referral_code: String,
+    /// The external id of the member who referred this one.
+    pub referred_by: Option<String>,
+    pub status: String,
+    pub enrolled_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+    pub balance: BalanceView,
+}
+
+impl MemberView {
+    pub fn new(member: MemberRow, referred_by: Option<String>) -> Self {
+        MemberView {
+            balance: BalanceView::from(&member),
+            external_id: member.external_id,
+            email: member.email,
+            name: member.name,
+            birthday: member.birthday,
+            referral_code: member.referral_code,
+            referred_by,
+            status: member.status,
+            enrolled_at: utc(member.enrolled_at),
+            updated_at: utc(member.updated_at),
+            closed_at: member.closed_at.map(utc),
+        }
+    }
+
+    /// The view of a member, looking up who referred it.
+    pub fn load(conn: &mut DbConnection, member: MemberRow) -> AppResult<Self> {
+        let referred_by = member
+            .referred_by
+            .map(|id| members::external_id_of(conn, id))
+            .transpose()?;
+        Ok(MemberView::new(member, referred_by))
+    }
+}
+
+/// One ledger entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryView {
+    pub id: i64,
+    #[schema(value_type = crate::ledger::EntryKind)]
+    pub kind: String,
+    /// Signed: positive adds points, negative takes them.
+    pub points: i64,
+    /// The member's balance (available + pending) after this entry.
+    pub balance_after: i64,
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    /// The entry this one reverses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reverses_entry_id: Option<i64>,
+    /// The API key that caused it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key_id: Option<i64>,
+    /// The admin who caused it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<EntryRow> for EntryView {
+    fn from(e: EntryRow) -> Self {
+        EntryView {
+            id: e.id,
+            kind: e.kind,
+            points: e.points,
+            balance_after: e.balance_after,
+            reason: e.reason,
+            order_id: e.order_id,
+            reverses_entry_id: e.reverses_entry_id,
+            api_key_id: e.api_key_id,
+            admin_id: e.admin_id,
+            created_at: utc(e.created_at),
+        }
+    }
+}
+
+/// Points moved: the entry written and the balance after it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PointsMovement {
+    pub entry: EntryView,
+    pub balance: BalanceView,
+}
+
+impl From<Posted> for PointsMovement {
+    fn from(posted: Posted) -> Self {
+        PointsMovement {
+            balance: BalanceView::from(&posted.member),
+            entry: EntryView::from(posted.entry),
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Extractors that authenticate a request: `AdminUser` (admin JWT), `MemberPrincipal` (member
+//! JWT) and `Storefront` (API key). A handler that names one cannot run without it.
+
+use std::collections::BTreeSet;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+
+use super::api_key;
+use super::jwt::Audience;
+use super::scope::Scope;
+use crate::db::models::api_keys;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// An admin, from an admin JWT.
+#[derive(Debug, Clone, Copy)]
+pub struct AdminUser {
+    pub id: i64,
+}
+
+/// A member, from a member JWT.
+#[derive(Debug, Clone, Copy)]
+pub struct MemberPrincipal {
+    pub member_id: i64,
+    pub program_id: i64,
+}
+
+/// A storefront, from its API key: the key's program and scopes.
+#[derive(Debug, Clone)]
+pub struct Storefront {
+    pub key_id: i64,
+    pub program_id: i64,
+    pub scopes: BTreeSet<Scope>,
+}
+
+impl Storefront {
+    /// Refuses with 403 unless the key carries `scope`.
+    pub fn require(&self, scope: Scope) -> Result<(), AppError> {
+        if self.scopes.contains(&scope) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "this API key lacks the `{scope}` scope"
+            )))
+        }
+    }
+}
+
+fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state is missing")))
+}
+
+fn bearer_token(req: &HttpRequest) -> Result<&str, AppError> {
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        AppError::Unauthorized("an `Authorization: Bearer <token>` header is required".into())
+    })?;
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            AppError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
+        })
+}
+
+fn verified_claims(req: &HttpRequest, audience: Audience) -> Result<super::jwt::Claims, AppError> {
+    let state = state(req)?;
+    let token = bearer_token(req)?;
+    state
+        .tokens
+        .verify(token, audience)
+        .map_err(AppError::Unauthorized)
+}
+
+impl FromRequest for AdminUser {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(verified_claims(req, Audience::Admin).and_then(|claims| {
+            let id = claims
+                .sub
+                .parse()
+                .map_err(|_| AppError::Unauthorized("the token's subject is invalid".into()))?;
+            Ok(AdminUser { id })
+        }))
+    }
+}
+
+impl FromRequest for MemberPrincipal {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(verified_claims(req, Audience::Member).and_then(|claims| {
+            let invalid = || AppError::Unauthorized("the token's subject is invalid".into());
+            let member_id = claims.sub.parse().map_err(|_| invalid())?;
+            let program_id = claims.prg.ok_or_else(invalid)?;
+            Ok(MemberPrincipal {
+                member_id,
+                program_id,
+            })
+        }))
+    }
+}
+
+impl FromRequest for Storefront {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let presented = req
+            .headers()
+            .get("x-api-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let state = state(req);
+        Box::pin(async move {
+            let state = state?;
+            let key = presented.ok_or_else(|| {
+                AppError::Unauthorized("an `X-Api-Key` header is required".into())
+            })?;
+            let invalid = || AppError::Unauthorized("the API key is invalid or revoked".into());
+            let prefix = api_key::prefix_of(&key).ok_or_else(invalid)?.to_owned();
+            let row = state
+                .run(move |conn| Ok(api_keys::find_active_by_prefix(conn, &prefix)?))
+                .await?
+                .filter(|row| api_key::matches(&key, &row.secret_digest))
+                .ok_or_else(invalid)?;
+            let scopes = row
+                .scopes
+                .split_whitespace()
+                .filter_map(|s| s.parse().ok())
+                .collect();
+            Ok(Storefront {
+                key_id: row.id,
+                program_id: row.program_id,
+                scopes,
+            })
+        })
+    }
+}

@@ -1,0 +1,107 @@
+//! The `fidelio` command line.
+
+mod admin;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{DatabaseArgs, LogArgs, ServeArgs};
+use crate::db::{Db, migrations};
+use crate::ledger;
+use crate::startup::Application;
+use crate::telemetry;
+
+/// Fidelio: a gamified loyalty-program engine.
+///
+/// Every setting is read from its flag, else its environment variable, else its default.
+/// With no configuration at all, `fidelio serve` keeps its data in ./fidelio.db (SQLite)
+/// and listens on 127.0.0.1:8080.
+#[derive(Debug, Parser)]
+#[command(name = "fidelio", version)]
+pub struct Cli {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    #[command(flatten)]
+    log: LogArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP service (applies pending migrations first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Manage admin accounts.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+    /// Recompute every balance, lot and debt from the ledger; exit 1 on any difference.
+    Verify,
+}
+
+/// Runs the command line and returns the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(&cli.log);
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(serve) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let app = Application::build(&cli.database, &serve).await?;
+                tracing::info!(address = %serve.bind, port = app.port(), "listening");
+                app.run_until_stopped().await?;
+                tracing::info!("stopped");
+                anyhow::Ok(())
+            })?;
+        }
+        Command::Migrate => {
+            let url = cli.database.url()?;
+            let db = Db::connect(&url, 1, cli.database.timeout())?;
+            let applied = migrations::run_pending(&mut **db.get()?)?;
+            if applied.is_empty() {
+                println!("{url}: the schema is up to date");
+            } else {
+                println!("{url}: applied {}", applied.join(", "));
+            }
+        }
+        Command::Admin(command) => command.run(&open(&cli.database)?)?,
+        Command::Verify => return verify(&open(&cli.database)?),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(db: &Db) -> anyhow::Result<ExitCode> {
+    let report = ledger::verify::run(&mut **db.get()?).map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "checked {} members, {} ledger entries, {} lots",
+        report.members, report.entries, report.lots
+    );
+    if report.is_clean() {
+        println!("ok: every balance, lot and debt equals what the ledger sums to");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for difference in &report.differences {
+        println!("DIFFERENCE {difference}");
+    }
+    println!("{} differences found", report.difference_count);
+    Ok(ExitCode::FAILURE)
+}
+
+/// Opens the database for a command, applying pending migrations.
+fn open(database: &DatabaseArgs) -> anyhow::Result<Db> {
+    Db::open(&database.url()?, database.pool_size, database.timeout())
+}

@@ -1,0 +1,189 @@
+//! Connections: one enum over both backends, a pool that picks the backend from the URL, and
+//! the write transaction every use case runs in.
+
+use std::ops::{Deref, DerefMut};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{Error as PoolError, ManageConnection, R2D2Connection};
+use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
+
+use super::url::{Backend, DatabaseUrl};
+
+/// A connection to either backend. Queries written against it run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// SQLite settings applied to every connection: WAL so readers never wait for the writer,
+/// foreign keys on, a busy timeout for other processes' writers, and `synchronous=FULL`
+/// because this is a ledger: an acknowledged write must survive a crash.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000;
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = FULL;
+PRAGMA foreign_keys = ON;";
+
+/// A pooled connection, with the lock that serialises this process's SQLite writers.
+pub struct DbConn {
+    conn: DbConnection,
+    sqlite_writer: Option<Arc<Mutex<()>>>,
+}
+
+impl Deref for DbConn {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for DbConn {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
+/// Runs `f` in a write transaction and commits if it returns `Ok`.
+///
+/// On SQLite the transaction is `BEGIN IMMEDIATE`, so it holds the write lock from its first
+/// statement and never fails half-way on a lock upgrade; writers of this process queue on a
+/// mutex first instead of spinning on SQLite's busy handler. On PostgreSQL it is an ordinary
+/// READ COMMITTED transaction: use cases take row locks or write conditionally.
+pub fn write_tx<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    let Some(writer) = conn.sqlite_writer.clone() else {
+        return conn.conn.transaction(f);
+    };
+    let _turn = writer
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let DbConnection::Sqlite(inner) = &mut conn.conn {
+        AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+    }
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match f(&mut conn.conn) {
+        Ok(value) => {
+            Manager::commit_transaction(&mut conn.conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            Manager::rollback_transaction(&mut conn.conn)?;
+            Err(error)
+        }
+    }
+}
+
+/// Opens connections for the pool, choosing the backend from the URL (diesel's own
+/// `establish` would fall back to SQLite when PostgreSQL is down).
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+    sqlite_writer: Arc<Mutex<()>>,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = PoolError;
+
+    fn connect(&self) -> Result<DbConn, PoolError> {
+        let conn = match &self.url {
+            DatabaseUrl::Postgres(url) => DbConnection::Postgresql(
+                PgConnection::establish(url).map_err(PoolError::ConnectionError)?,
+            ),
+            DatabaseUrl::Sqlite(path) => DbConnection::Sqlite(open_sqlite(path)?),
+        };
+        let sqlite_writer =
+            matches!(conn, DbConnection::Sqlite(_)).then(|| self.sqlite_writer.clone());
+        Ok(DbConn {
+            conn,
+            sqlite_writer,
+        })
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), PoolError> {
+        conn.conn.ping().map_err(PoolError::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || conn.conn.is_broken()
+    }
+}
+
+fn open_sqlite(path: &Path) -> Result<SqliteConnection, PoolError> {
+    let path = path.to_str().ok_or_else(|| {
+        PoolError::ConnectionError(ConnectionError::BadConnection(
+            "the SQLite path is not valid UTF-8".into(),
+        ))
+    })?;
+    let mut conn = SqliteConnection::establish(path).map_err(PoolError::ConnectionError)?;
+    conn.batch_execute(SQLITE_PRAGMAS)
+        .map_err(PoolError::QueryError)?;
+    Ok(conn)
+}
+
+/// A connection checked out of the pool.
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// The pool of connections to the one database the process uses.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<ConnectionManager>,
+    backend: Backend,
+}
+
+impl Db {
+    /// Opens the pool. Fails if the database cannot be reached within `timeout`.
+    pub fn connect(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> anyhow::Result<Self> {
+        let manager = ConnectionManager {
+            url: url.clone(),
+            sqlite_writer: Arc::new(Mutex::new(())),
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(timeout)
+            .build(manager)
+            .map_err(|e| anyhow::anyhow!("cannot connect to {url}: {e}"))?;
+        Ok(Db {
+            pool,
+            backend: url.backend(),
+        })
+    }
+
+    /// Opens the pool and applies pending migrations.
+    pub fn open(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> anyhow::Result<Self> {
+        let db = Db::connect(url, pool_size, timeout)?;
+        let applied = super::migrations::run_pending(&mut **db.get()?)?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "applied migrations");
+        }
+        tracing::debug!(database = %url, "database ready");
+        Ok(db)
+    }
+
+    /// A connection from the pool; waits up to the pool's timeout for one.
+    pub fn get(&self) -> Result<PooledConn, r2d2::Error> {
+        self.pool.get()
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Connections open and idle, for the metrics.
+    pub fn pool_state(&self) -> (u32, u32, u32) {
+        let state = self.pool.state();
+        (
+            state.connections,
+            state.idle_connections,
+            self.pool.max_size(),
+        )
+    }
+}

@@ -1,0 +1,13 @@
+//! The database: backend selection, the connection pool, transactions, migrations, schema and
+//! the row models with their queries.
+
+mod connection;
+pub mod migrations;
+pub mod models;
+pub mod schema;
+mod sql;
+mod url;
+
+pub use connection::{Db, DbConn, DbConnection, PooledConn, write_tx};
+pub use sql::{is_unique_violation, lower, now_utc};
+pub use url::{Backend, DatabaseUrl};

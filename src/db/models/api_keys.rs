@@ -1,0 +1,92 @@
+//! Storefront API keys (the secret itself is never stored).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::api_keys;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_keys)]
+pub struct ApiKeyRow {
+    pub id: i64,
+    pub program_id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub secret_digest: String,
+    pub scopes: String,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = api_keys)]
+pub struct NewApiKey<'a> {
+    pub program_id: i64,
+    pub name: &'a str,
+    pub prefix: &'a str,
+    pub secret_digest: &'a str,
+    pub scopes: &'a str,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewApiKey<'_>) -> QueryResult<ApiKeyRow> {
+    diesel::insert_into(api_keys::table)
+        .values(new)
+        .returning(api_keys::all_columns)
+        .get_result(conn)
+}
+
+/// The key with this prefix, unless it has been revoked.
+pub fn find_active_by_prefix(
+    conn: &mut DbConnection,
+    prefix: &str,
+) -> QueryResult<Option<ApiKeyRow>> {
+    api_keys::table
+        .filter(api_keys::prefix.eq(prefix))
+        .filter(api_keys::revoked_at.is_null())
+        .select(ApiKeyRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    program_id: i64,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<ApiKeyRow>> {
+    api_keys::table
+        .filter(api_keys::program_id.eq(program_id))
+        .filter(api_keys::id.gt(after.unwrap_or(0)))
+        .order(api_keys::id)
+        .limit(limit)
+        .select(ApiKeyRow::as_select())
+        .load(conn)
+}
+
+/// Revokes a key of the program (once: revoking again keeps the first time); returns it, or
+/// `None` if the program has no such key.
+pub fn revoke(
+    conn: &mut DbConnection,
+    program_id: i64,
+    id: i64,
+    at: NaiveDateTime,
+) -> QueryResult<Option<ApiKeyRow>> {
+    let key = api_keys::table
+        .filter(api_keys::id.eq(id))
+        .filter(api_keys::program_id.eq(program_id))
+        .select(ApiKeyRow::as_select())
+        .first(conn)
+        .optional()?;
+    match key {
+        Some(key) if key.revoked_at.is_none() => diesel::update(api_keys::table.find(id))
+            .set(api_keys::revoked_at.eq(at))
+            .returning(api_keys::all_columns)
+            .get_result(conn)
+            .map(Some),
+        other => Ok(other),
+    }
+}

@@ -1,0 +1,199 @@
+//! Ledger entries (append-only), lots and the links between them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::{debts, ledger_entries, lot_links, lots};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ledger_entries)]
+pub struct EntryRow {
+    pub id: i64,
+    pub program_id: i64,
+    pub member_id: i64,
+    pub kind: String,
+    pub points: i64,
+    pub balance_after: i64,
+    pub reason: Option<String>,
+    pub order_id: Option<String>,
+    pub reverses_entry_id: Option<i64>,
+    pub api_key_id: Option<i64>,
+    pub admin_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = ledger_entries)]
+pub struct NewEntry<'a> {
+    pub program_id: i64,
+    pub member_id: i64,
+    pub kind: &'a str,
+    pub points: i64,
+    pub balance_after: i64,
+    pub reason: Option<&'a str>,
+    pub order_id: Option<&'a str>,
+    pub reverses_entry_id: Option<i64>,
+    pub api_key_id: Option<i64>,
+    pub admin_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = lots)]
+pub struct LotRow {
+    pub id: i64,
+    pub member_id: i64,
+    pub entry_id: i64,
+    pub points: i64,
+    pub remaining: i64,
+    pub available_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub pending: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = lots)]
+pub struct NewLot {
+    pub member_id: i64,
+    pub entry_id: i64,
+    pub points: i64,
+    pub remaining: i64,
+    pub available_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub pending: bool,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_entry(conn: &mut DbConnection, new: &NewEntry<'_>) -> QueryResult<EntryRow> {
+    diesel::insert_into(ledger_entries::table)
+        .values(new)
+        .returning(ledger_entries::all_columns)
+        .get_result(conn)
+}
+
+pub fn insert_lot(conn: &mut DbConnection, new: &NewLot) -> QueryResult<LotRow> {
+    diesel::insert_into(lots::table)
+        .values(new)
+        .returning(lots::all_columns)
+        .get_result(conn)
+}
+
+/// Records that `entry_id` took points from a lot (negative) or gave some back (positive), and
+/// moves the lot's remaining points accordingly.
+pub fn link(
+    conn: &mut DbConnection,
+    entry_id: i64,
+    lot_id: i64,
+    points: i64,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(lot_links::table)
+        .values((
+            lot_links::entry_id.eq(entry_id),
+            lot_links::lot_id.eq(lot_id),
+            lot_links::points.eq(points),
+            lot_links::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    diesel::update(lots::table.find(lot_id))
+        .set(lots::remaining.eq(lots::remaining + points))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A member's released lots that still hold points, in the order debits spend them: those
+/// that expire first, then those that never expire, oldest first.
+pub fn spendable_lots(conn: &mut DbConnection, member_id: i64) -> QueryResult<Vec<LotRow>> {
+    lots::table
+        .filter(lots::member_id.eq(member_id))
+        .filter(lots::pending.eq(false))
+        .filter(lots::remaining.gt(0))
+        .order((lots::expires_at.is_null(), lots::expires_at, lots::id))
+        .select(LotRow::as_select())
+        .load(conn)
+}
+
+/// Every lot of a member that still holds points, pending or not, oldest first.
+pub fn open_lots(conn: &mut DbConnection, member_id: i64) -> QueryResult<Vec<LotRow>> {
+    lots::table
+        .filter(lots::member_id.eq(member_id))
+        .filter(lots::remaining.gt(0))
+        .order(lots::id)
+        .select(LotRow::as_select())
+        .load(conn)
+}
+
+/// Lots of a member among `ids`, in the order given, that still hold points.
+pub fn lots_by_id(
+    conn: &mut DbConnection,
+    member_id: i64,
+    ids: &[i64],
+) -> QueryResult<Vec<LotRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found: Vec<LotRow> = lots::table
+        .filter(lots::member_id.eq(member_id))
+        .filter(lots::id.eq_any(ids))
+        .filter(lots::remaining.gt(0))
+        .select(LotRow::as_select())
+        .load(conn)?;
+    found.sort_by_key(|lot| ids.iter().position(|id| *id == lot.id));
+    Ok(found)
+}
+
+/// A member's entries, newest first, before the id `before`.
+pub fn entries_page(
+    conn: &mut DbConnection,
+    member_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<EntryRow>> {
+    ledger_entries::table
+        .filter(ledger_entries::member_id.eq(member_id))
+        .filter(ledger_entries::id.lt(before.unwrap_or(i64::MAX)))
+        .order(ledger_entries::id.desc())
+        .limit(limit)
+        .select(EntryRow::as_select())
+        .load(conn)
+}
+
+/// Records that the debit `entry_id` could not take `points` from any lot.
+pub fn insert_debt(
+    conn: &mut DbConnection,
+    entry_id: i64,
+    member_id: i64,
+    points: i64,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(debts::table)
+        .values((
+            debts::entry_id.eq(entry_id),
+            debts::member_id.eq(member_id),
+            debts::points.eq(points),
+            debts::remaining.eq(points),
+            debts::created_at.eq(at),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// A member's debts still owed, oldest first: `(entry_id, remaining)`.
+pub fn open_debts(conn: &mut DbConnection, member_id: i64) -> QueryResult<Vec<(i64, i64)>> {
+    debts::table
+        .filter(debts::member_id.eq(member_id))
+        .filter(debts::remaining.gt(0))
+        .order(debts::entry_id)
+        .select((debts::entry_id, debts::remaining))
+        .load(conn)
+}
+
+/// Lowers what the debt of `entry_id` still lacks.
+pub fn reduce_debt(conn: &mut DbConnection, entry_id: i64, points: i64) -> QueryResult<()> {
+    diesel::update(debts::table.find(entry_id))
+        .set(debts::remaining.eq(debts::remaining - points))
+        .execute(conn)
+        .map(drop)
+}

@@ -1,0 +1,248 @@
+//! Members and their stored balances.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::schema::members;
+use crate::db::{DbConnection, lower};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = members)]
+pub struct MemberRow {
+    pub id: i64,
+    pub program_id: i64,
+    pub external_id: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub referral_code: String,
+    pub referred_by: Option<i64>,
+    pub status: String,
+    pub points_available: i64,
+    pub points_pending: i64,
+    pub points_debt: i64,
+    pub lifetime_earned: i64,
+    pub lifetime_redeemed: i64,
+    pub enrolled_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+impl MemberRow {
+    /// The balance people see: released points minus any debt, plus pending points.
+    pub fn balance_total(&self) -> i64 {
+        self.points_available - self.points_debt + self.points_pending
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = members)]
+pub struct NewMember<'a> {
+    pub program_id: i64,
+    pub external_id: &'a str,
+    pub email: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub birthday: Option<NaiveDate>,
+    pub referral_code: &'a str,
+    pub referred_by: Option<i64>,
+    pub status: &'a str,
+    pub enrolled_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Profile changes; `Some(None)` clears a column.
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = members)]
+pub struct ProfileChanges<'a> {
+    pub email: Option<Option<&'a str>>,
+    pub name: Option<Option<&'a str>>,
+    pub birthday: Option<Option<NaiveDate>>,
+    pub status: Option<&'a str>,
+    pub closed_at: Option<Option<NaiveDateTime>>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+/// New stored balances of a member, written together.
+#[derive(AsChangeset)]
+#[diesel(table_name = members)]
+pub struct Balances {
+    pub points_available: i64,
+    pub points_pending: i64,
+    pub points_debt: i64,
+    pub lifetime_earned: i64,
+    pub lifetime_redeemed: i64,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewMember<'_>) -> QueryResult<MemberRow> {
+    diesel::insert_into(members::table)
+        .values(new)
+        .returning(members::all_columns)
+        .get_result(conn)
+}
+
+pub fn find_by_external_id(
+    conn: &mut DbConnection,
+    program_id: i64,
+    external_id: &str,
+) -> QueryResult<Option<MemberRow>> {
+    members::table
+        .filter(members::program_id.eq(program_id))
+        .filter(members::external_id.eq(external_id))
+        .select(MemberRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<MemberRow> {
+    members::table
+        .find(id)
+        .select(MemberRow::as_select())
+        .first(conn)
+}
+
+/// Reads a member and, on PostgreSQL, locks the row until the transaction ends, so that
+/// whoever changes its balances next waits. (On SQLite the immediate transaction already holds
+/// the database's write lock.)
+pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<MemberRow> {
+    match conn {
+        DbConnection::Postgresql(pg) => members::table
+            .find(id)
+            .select(MemberRow::as_select())
+            .for_update()
+            .first(pg),
+        DbConnection::Sqlite(sqlite) => members::table
+            .find(id)
+            .select(MemberRow::as_select())
+            .first(sqlite),
+    }
+}
+
+pub fn find_by_referral_code(
+    conn: &mut DbConnection,
+    program_id: i64,
+    code: &str,
+) -> QueryResult<Option<MemberRow>> {
+    members::table
+        .filter(members::program_id.eq(program_id))
+        .filter(members::referral_code.eq(code))
+        .select(MemberRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn referral_code_taken(
+    conn: &mut DbConnection,
+    program_id: i64,
+    code: &str,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        members::table
+            .filter(members::program_id.eq(program_id))
+            .filter(members::referral_code.eq(code)),
+    ))
+    .get_result(conn)
+}
+
+pub fn external_id_of(conn: &mut DbConnection, id: i64) -> QueryResult<String> {
+    members::table
+        .find(id)
+        .select(members::external_id)
+        .first(conn)
+}
+
+pub fn update_profile(
+    conn: &mut DbConnection,
+    id: i64,
+    changes: &ProfileChanges<'_>,
+) -> QueryResult<MemberRow> {
+    diesel::update(members::table.find(id))
+        .set(changes)
+        .returning(members::all_columns)
+        .get_result(conn)
+}
+
+pub fn set_balances(
+    conn: &mut DbConnection,
+    id: i64,
+    balances: &Balances,
+) -> QueryResult<MemberRow> {
+    diesel::update(members::table.find(id))
+        .set(balances)
+        .returning(members::all_columns)
+        .get_result(conn)
+}
+
+/// Takes `points` from a member's released points, only if they cover it: the debit is one
+/// conditional write, so no two concurrent debits can both see the same points. `None` when
+/// the member is closed or has too few points.
+pub fn debit_available(
+    conn: &mut DbConnection,
+    id: i64,
+    points: i64,
+    earned_delta: i64,
+    redeemed_delta: i64,
+    at: NaiveDateTime,
+) -> QueryResult<Option<MemberRow>> {
+    diesel::update(
+        members::table
+            .find(id)
+            .filter(members::points_available.ge(points))
+            .filter(members::status.ne("closed")),
+    )
+    .set((
+        members::points_available.eq(members::points_available - points),
+        members::lifetime_earned.eq(members::lifetime_earned + earned_delta),
+        members::lifetime_redeemed.eq(members::lifetime_redeemed + redeemed_delta),
+        members::updated_at.eq(at),
+    ))
+    .returning(members::all_columns)
+    .get_result(conn)
+    .optional()
+}
+
+/// Filters of the admin's member list.
+pub struct MemberFilter<'a> {
+    /// Matches the start of the external id or email, or any part of the name (any case).
+    pub query: Option<&'a str>,
+    pub status: Option<&'a str>,
+}
+
+/// A page of a program's members, in enrolment order, after the id `after`.
+pub fn list(
+    conn: &mut DbConnection,
+    program_id: i64,
+    filter: &MemberFilter<'_>,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<MemberRow>> {
+    let mut query = members::table
+        .filter(members::program_id.eq(program_id))
+        .filter(members::id.gt(after.unwrap_or(0)))
+        .order(members::id)
+        .limit(limit)
+        .select(MemberRow::as_select())
+        .into_boxed();
+    if let Some(status) = filter.status {
+        query = query.filter(members::status.eq(status.to_owned()));
+    }
+    if let Some(text) = filter.query {
+        let escaped = escape_like(&text.to_lowercase());
+        query = query.filter(
+            lower(members::external_id)
+                .like(format!("{escaped}%"))
+                .escape('\\')
+                .or(members::email.like(format!("{escaped}%")).escape('\\'))
+                .or(lower(members::name.assume_not_null())
+                    .like(format!("%{escaped}%"))
+                    .escape('\\')),
+        );
+    }
+    query.load(conn)
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

@@ -1,0 +1,10 @@
+//! Row structs paired with their queries, one file per table. Query functions take
+//! `&mut DbConnection` and return `QueryResult`; transactions belong to the callers.
+
+pub mod admins;
+pub mod api_keys;
+pub mod idempotency_keys;
+pub mod ledger;
+pub mod members;
+pub mod programs;
+pub mod settings;

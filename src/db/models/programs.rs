@@ -1,0 +1,92 @@
+//! Loyalty programs: one per brand; everything else belongs to exactly one.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::programs;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = programs)]
+pub struct ProgramRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub time_zone: String,
+    pub currency: String,
+    pub point_name: String,
+    pub point_value: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = programs)]
+pub struct NewProgram<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub time_zone: &'a str,
+    pub currency: &'a str,
+    pub point_name: &'a str,
+    pub point_value: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The columns an admin may change; `None` leaves a column as it is.
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = programs)]
+pub struct ProgramChanges<'a> {
+    pub name: Option<&'a str>,
+    pub time_zone: Option<&'a str>,
+    pub point_name: Option<&'a str>,
+    pub point_value: Option<&'a str>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewProgram<'_>) -> QueryResult<ProgramRow> {
+    diesel::insert_into(programs::table)
+        .values(new)
+        .returning(programs::all_columns)
+        .get_result(conn)
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    changes: &ProgramChanges<'_>,
+) -> QueryResult<ProgramRow> {
+    diesel::update(programs::table.find(id))
+        .set(changes)
+        .returning(programs::all_columns)
+        .get_result(conn)
+}
+
+pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<ProgramRow>> {
+    programs::table
+        .filter(programs::slug.eq(slug))
+        .select(ProgramRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<ProgramRow> {
+    programs::table
+        .find(id)
+        .select(ProgramRow::as_select())
+        .first(conn)
+}
+
+/// A page of programs in creation order, after the id `after`.
+pub fn list(
+    conn: &mut DbConnection,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<ProgramRow>> {
+    programs::table
+        .filter(programs::id.gt(after.unwrap_or(0)))
+        .order(programs::id)
+        .limit(limit)
+        .select(ProgramRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,153 @@
+//! The tables, as diesel sees them; the same on both backends (see `migrations/`).
+//! `tests/api/schema.rs` checks every column here against both migrated databases.
+
+diesel::table! {
+    settings (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    admins (id) {
+        id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    programs (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        time_zone -> Text,
+        currency -> Text,
+        point_name -> Text,
+        point_value -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> BigInt,
+        program_id -> BigInt,
+        name -> Text,
+        prefix -> Text,
+        secret_digest -> Text,
+        scopes -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    members (id) {
+        id -> BigInt,
+        program_id -> BigInt,
+        external_id -> Text,
+        email -> Nullable<Text>,
+        name -> Nullable<Text>,
+        birthday -> Nullable<Date>,
+        referral_code -> Text,
+        referred_by -> Nullable<BigInt>,
+        status -> Text,
+        points_available -> BigInt,
+        points_pending -> BigInt,
+        points_debt -> BigInt,
+        lifetime_earned -> BigInt,
+        lifetime_redeemed -> BigInt,
+        enrolled_at -> Timestamp,
+        updated_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ledger_entries (id) {
+        id -> BigInt,
+        program_id -> BigInt,
+        member_id -> BigInt,
+        kind -> Text,
+        points -> BigInt,
+        balance_after -> BigInt,
+        reason -> Nullable<Text>,
+        order_id -> Nullable<Text>,
+        reverses_entry_id -> Nullable<BigInt>,
+        api_key_id -> Nullable<BigInt>,
+        admin_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lots (id) {
+        id -> BigInt,
+        member_id -> BigInt,
+        entry_id -> BigInt,
+        points -> BigInt,
+        remaining -> BigInt,
+        available_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        pending -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    lot_links (id) {
+        id -> BigInt,
+        entry_id -> BigInt,
+        lot_id -> BigInt,
+        points -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    debts (entry_id) {
+        entry_id -> BigInt,
+        member_id -> BigInt,
+        points -> BigInt,
+        remaining -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (id) {
+        id -> BigInt,
+        program_id -> BigInt,
+        idempotency_key -> Text,
+        operation -> Text,
+        request_digest -> Text,
+        status_code -> Integer,
+        response_body -> Text,
+        entry_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(api_keys -> programs (program_id));
+diesel::joinable!(members -> programs (program_id));
+diesel::joinable!(ledger_entries -> members (member_id));
+diesel::joinable!(lots -> members (member_id));
+diesel::joinable!(lot_links -> lots (lot_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    settings,
+    admins,
+    programs,
+    api_keys,
+    members,
+    ledger_entries,
+    lots,
+    lot_links,
+    debts,
+    idempotency_keys,
+);

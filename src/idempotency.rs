@@ -1,0 +1,155 @@
+//! Idempotent requests, as Stripe does them: the first response to an `Idempotency-Key` is
+//! stored in the same transaction as the work, and every retry gets it back. The same key with
+//! a different request is refused with 422 and changes nothing; concurrent requests with one key
+//! execute once (the others wait for the first, then replay it). A request that fails stores
+//! nothing, so it can be retried with the same key.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::db::models::idempotency_keys::{self as rows, StoredRequest};
+use crate::db::{DbConn, DbConnection, is_unique_violation, now_utc, write_tx};
+use crate::error::{AppError, AppResult};
+
+/// A request made idempotent by its key.
+#[derive(Debug, Clone)]
+pub struct Keyed {
+    pub program_id: i64,
+    pub key: String,
+    /// What the request does, e.g. `points.redeem`.
+    pub operation: &'static str,
+    /// Digest of the request (method, path, normalised body).
+    pub digest: String,
+}
+
+impl Keyed {
+    /// Checks a key from the `Idempotency-Key` header.
+    pub fn new(
+        program_id: i64,
+        key: &str,
+        operation: &'static str,
+        request: &str,
+    ) -> AppResult<Keyed> {
+        let valid = (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
+        if !valid {
+            return Err(AppError::invalid(
+                "Idempotency-Key",
+                "Idempotency-Key: must be 1 to 255 visible ASCII characters",
+            ));
+        }
+        Ok(Keyed {
+            program_id,
+            key: key.to_owned(),
+            operation,
+            digest: hex::encode(Sha256::digest(request)),
+        })
+    }
+}
+
+/// A response to send: fresh, or replayed from the first request with the same key.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+    pub replayed: bool,
+}
+
+/// The result of a request's work: the response body, and the ledger entry it wrote if any.
+pub struct Done<T> {
+    pub body: T,
+    pub entry_id: Option<i64>,
+}
+
+enum Failure {
+    KeyTaken,
+    App(AppError),
+}
+
+impl From<diesel::result::Error> for Failure {
+    fn from(error: diesel::result::Error) -> Self {
+        Failure::App(error.into())
+    }
+}
+
+impl From<AppError> for Failure {
+    fn from(error: AppError) -> Self {
+        Failure::App(error)
+    }
+}
+
+/// Runs `work` in one write transaction, once per key.
+pub fn execute<T: Serialize>(
+    conn: &mut DbConn,
+    keyed: Option<&Keyed>,
+    status: u16,
+    work: impl FnOnce(&mut DbConnection) -> AppResult<Done<T>>,
+) -> AppResult<Reply> {
+    let Some(keyed) = keyed else {
+        return write_tx(conn, |tx| {
+            let done = work(tx)?;
+            Ok(Reply {
+                status,
+                body: to_json(&done.body)?,
+                replayed: false,
+            })
+        });
+    };
+    if let Some(stored) = rows::find(conn, keyed.program_id, &keyed.key)? {
+        return replay(stored, keyed);
+    }
+    let attempt = write_tx(conn, |tx| {
+        let claim = rows::claim(
+            tx,
+            keyed.program_id,
+            &keyed.key,
+            keyed.operation,
+            &keyed.digest,
+            now_utc(),
+        )
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                Failure::KeyTaken
+            } else {
+                e.into()
+            }
+        })?;
+        let done = work(tx)?;
+        let body = to_json(&done.body)?;
+        rows::complete(tx, claim, i32::from(status), &body, done.entry_id)?;
+        Ok::<_, Failure>(Reply {
+            status,
+            body,
+            replayed: false,
+        })
+    });
+    match attempt {
+        Ok(reply) => Ok(reply),
+        Err(Failure::App(error)) => Err(error),
+        Err(Failure::KeyTaken) => match rows::find(conn, keyed.program_id, &keyed.key)? {
+            Some(stored) => replay(stored, keyed),
+            None => Err(AppError::conflict(
+                "idempotency-key-in-use",
+                "another request with this Idempotency-Key is in progress; retry shortly",
+            )),
+        },
+    }
+}
+
+fn replay(stored: StoredRequest, keyed: &Keyed) -> AppResult<Reply> {
+    if stored.request_digest != keyed.digest {
+        return Err(AppError::Unprocessable {
+            code: "idempotency-key-reused",
+            detail: "Idempotency-Key: this key was used with a different request".into(),
+        });
+    }
+    let status = u16::try_from(stored.status_code).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(Reply {
+        status,
+        body: stored.response_body,
+        replayed: true,
+    })
+}
+
+fn to_json<T: Serialize>(body: &T) -> AppResult<String> {
+    serde_json::to_string(body).map_err(|e| AppError::Internal(e.into()))
+}

@@ -1,0 +1,137 @@
+//! Moving points by hand: a storefront burning points at checkout, or an adjustment by a
+//! storefront or an admin. Each runs inside the caller's (idempotent) transaction.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::EntryKind;
+use super::posting::{self, Cause, Credit, Posted, Spend};
+use crate::db::DbConnection;
+use crate::db::models::members as member_rows;
+use crate::domain::{self, Points};
+use crate::error::{AppError, AppResult};
+use crate::members::{self, MemberStatus};
+
+/// Points burnt at checkout.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemPoints {
+    /// How many points to take (more than 0).
+    pub points: i64,
+    /// The storefront's order the points paid for.
+    pub order_id: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// A correction of a member's points.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustPoints {
+    /// Points to add (positive) or take (negative); not 0.
+    pub points: i64,
+    /// Why; kept in the ledger.
+    pub reason: String,
+}
+
+/// Who moves the points.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor {
+    ApiKey(i64),
+    Admin(i64),
+}
+
+impl Actor {
+    fn cause(self, reason: Option<String>, order_id: Option<String>) -> Cause {
+        let (api_key_id, admin_id) = match self {
+            Actor::ApiKey(id) => (Some(id), None),
+            Actor::Admin(id) => (None, Some(id)),
+        };
+        Cause {
+            reason,
+            order_id,
+            api_key_id,
+            admin_id,
+            reverses_entry_id: None,
+        }
+    }
+}
+
+/// Burns points at checkout: 409 `insufficient-points` (or `negative-balance`) when the
+/// released points do not cover them.
+pub fn redeem(
+    tx: &mut DbConnection,
+    program_id: i64,
+    external_id: &str,
+    input: &RedeemPoints,
+    actor: Actor,
+    now: NaiveDateTime,
+) -> AppResult<Posted> {
+    if input.points <= 0 {
+        return Err(AppError::invalid("points", "points: must be more than 0"));
+    }
+    let order_id = input
+        .order_id
+        .as_deref()
+        .map(|o| domain::text("order_id", o, 128))
+        .transpose()?;
+    let reason = input
+        .reason
+        .as_deref()
+        .map(|r| domain::text("reason", r, 500))
+        .transpose()?;
+    let member = members::require(tx, program_id, external_id)?;
+    if member.status == MemberStatus::Suspended.as_str() {
+        return Err(AppError::conflict(
+            "member-suspended",
+            "the member is suspended and cannot spend points",
+        ));
+    }
+    let spend = Spend {
+        kind: EntryKind::Redeem,
+        points: Points(input.points),
+        cause: actor.cause(reason, order_id),
+    };
+    posting::spend(tx, member.id, &spend, now)
+}
+
+/// Adds or takes points by hand. Taking is refused like a redemption when the released
+/// points do not cover it. Added points never expire and are available at once.
+pub fn adjust(
+    tx: &mut DbConnection,
+    program_id: i64,
+    external_id: &str,
+    input: &AdjustPoints,
+    actor: Actor,
+    now: NaiveDateTime,
+) -> AppResult<Posted> {
+    if input.points == 0 {
+        return Err(AppError::invalid("points", "points: must not be 0"));
+    }
+    let reason = domain::text("reason", &input.reason, 500)?;
+    let member = members::require(tx, program_id, external_id)?;
+    if member.status == MemberStatus::Closed.as_str() {
+        return Err(AppError::conflict(
+            "member-closed",
+            "the member's account is closed",
+        ));
+    }
+    let cause = actor.cause(Some(reason), None);
+    if input.points < 0 {
+        let spend = Spend {
+            kind: EntryKind::Adjust,
+            points: Points(-input.points),
+            cause,
+        };
+        return posting::spend(tx, member.id, &spend, now);
+    }
+    let member = member_rows::lock(tx, member.id)?;
+    let credit = Credit {
+        kind: EntryKind::Adjust,
+        points: Points(input.points),
+        available_at: now,
+        expires_at: None,
+        cause,
+    };
+    posting::credit(tx, &member, &credit, now)
+}

@@ -1,0 +1,323 @@
+//! The primitives that move points, for use inside a caller's write transaction. Each writes
+//! one entry, the lots and links it touches, and the member's new balances.
+//!
+//! Concurrency: `spend` is one conditional `UPDATE ... WHERE points_available >= n`, so two
+//! concurrent debits can never both take the same points. `credit` and `take_back` start from
+//! a row read with `members::lock` (`SELECT ... FOR UPDATE` on PostgreSQL; on SQLite the
+//! transaction is `BEGIN IMMEDIATE`). CHECK constraints on the balances are the backstop.
+
+use chrono::NaiveDateTime;
+
+use super::EntryKind;
+use crate::db::DbConnection;
+use crate::db::models::ledger::{self as rows, EntryRow, LotRow, NewEntry, NewLot};
+use crate::db::models::members::{self, Balances, MemberRow};
+use crate::domain::Points;
+use crate::error::{AppError, AppResult};
+
+/// Who or what caused an entry; stored with it.
+#[derive(Debug, Clone, Default)]
+pub struct Cause {
+    pub reason: Option<String>,
+    pub order_id: Option<String>,
+    pub api_key_id: Option<i64>,
+    pub admin_id: Option<i64>,
+    pub reverses_entry_id: Option<i64>,
+}
+
+/// An entry written, and the member's balances after it.
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub entry: EntryRow,
+    pub member: MemberRow,
+}
+
+/// Points to add as a new lot.
+#[derive(Debug, Clone)]
+pub struct Credit {
+    pub kind: EntryKind,
+    pub points: Points,
+    /// Until then the points are pending.
+    pub available_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub cause: Cause,
+}
+
+/// Points to take from the member's released lots, only if they cover them.
+#[derive(Debug, Clone)]
+pub struct Spend {
+    pub kind: EntryKind,
+    pub points: Points,
+    pub cause: Cause,
+}
+
+/// Points to take back (a refund, an expiry): from the given lots first, then, unless
+/// `only_given_lots`, from released lots; what no lot covers becomes a debt if `allow_debt`.
+#[derive(Debug, Clone)]
+pub struct TakeBack {
+    pub kind: EntryKind,
+    pub points: Points,
+    pub lots_first: Vec<i64>,
+    pub only_given_lots: bool,
+    pub allow_debt: bool,
+    pub cause: Cause,
+}
+
+fn new_entry<'a>(
+    member: &MemberRow,
+    kind: EntryKind,
+    points: i64,
+    balance_after: i64,
+    cause: &'a Cause,
+    at: NaiveDateTime,
+) -> NewEntry<'a> {
+    NewEntry {
+        program_id: member.program_id,
+        member_id: member.id,
+        kind: kind.as_str(),
+        points,
+        balance_after,
+        reason: cause.reason.as_deref(),
+        order_id: cause.order_id.as_deref(),
+        reverses_entry_id: cause.reverses_entry_id,
+        api_key_id: cause.api_key_id,
+        admin_id: cause.admin_id,
+        created_at: at,
+    }
+}
+
+fn balances_of(member: &MemberRow, at: NaiveDateTime) -> Balances {
+    Balances {
+        points_available: member.points_available,
+        points_pending: member.points_pending,
+        points_debt: member.points_debt,
+        lifetime_earned: member.lifetime_earned,
+        lifetime_redeemed: member.lifetime_redeemed,
+        updated_at: at,
+    }
+}
+
+/// Adds points to a locked member as a new lot; released points first pay off any debt.
+pub fn credit(
+    tx: &mut DbConnection,
+    member: &MemberRow,
+    credit: &Credit,
+    now: NaiveDateTime,
+) -> AppResult<Posted> {
+    let points = credit.points.0;
+    debug_assert!(points > 0, "a credit adds points");
+    let pending = credit.available_at > now;
+    let entry = rows::insert_entry(
+        tx,
+        &new_entry(
+            member,
+            credit.kind,
+            points,
+            member.balance_total() + points,
+            &credit.cause,
+            now,
+        ),
+    )?;
+    rows::insert_lot(
+        tx,
+        &NewLot {
+            member_id: member.id,
+            entry_id: entry.id,
+            points,
+            remaining: points,
+            available_at: credit.available_at,
+            expires_at: credit.expires_at,
+            pending,
+            created_at: now,
+        },
+    )?;
+    let mut balances = balances_of(member, now);
+    if pending {
+        balances.points_pending += points;
+    } else {
+        let settled = settle_debts(tx, member.id, points.min(member.points_debt), now)?;
+        balances.points_available += points - settled;
+        balances.points_debt -= settled;
+    }
+    if matches!(credit.kind, EntryKind::Earn | EntryKind::Adjust) {
+        balances.lifetime_earned += points;
+    }
+    let member = members::set_balances(tx, member.id, &balances)?;
+    Ok(Posted { entry, member })
+}
+
+/// Moves released points of a member to what it owes, oldest debt first, up to `limit`;
+/// returns how many moved. Balances are the caller's to write.
+pub fn settle_debts(
+    tx: &mut DbConnection,
+    member_id: i64,
+    limit: i64,
+    now: NaiveDateTime,
+) -> AppResult<i64> {
+    if limit <= 0 {
+        return Ok(0);
+    }
+    let mut lots = rows::spendable_lots(tx, member_id)?.into_iter();
+    let mut lot = lots.next();
+    let mut settled = 0;
+    for (debt_entry, owed) in rows::open_debts(tx, member_id)? {
+        let mut owed = owed.min(limit - settled);
+        while owed > 0 {
+            let Some(current) = lot.as_mut() else {
+                return Ok(settled);
+            };
+            let take = owed.min(current.remaining);
+            rows::link(tx, debt_entry, current.id, -take, now)?;
+            rows::reduce_debt(tx, debt_entry, take)?;
+            current.remaining -= take;
+            owed -= take;
+            settled += take;
+            if current.remaining == 0 {
+                lot = lots.next();
+            }
+        }
+        if settled == limit {
+            break;
+        }
+    }
+    Ok(settled)
+}
+
+/// Takes points from an active or suspended member's released lots, expiring-first, in one
+/// conditional write. Refused with 409 when they do not cover it; nothing is written then.
+pub fn spend(
+    tx: &mut DbConnection,
+    member_id: i64,
+    spend: &Spend,
+    now: NaiveDateTime,
+) -> AppResult<Posted> {
+    let points = spend.points.0;
+    debug_assert!(points > 0, "a spend takes points");
+    let (earned, redeemed) = match spend.kind {
+        EntryKind::Redeem => (0, points),
+        _ => (-points, 0),
+    };
+    let Some(member) = members::debit_available(tx, member_id, points, earned, redeemed, now)?
+    else {
+        return Err(refusal(&members::find(tx, member_id)?, points));
+    };
+    let entry = rows::insert_entry(
+        tx,
+        &new_entry(
+            &member,
+            spend.kind,
+            -points,
+            member.balance_total(),
+            &spend.cause,
+            now,
+        ),
+    )?;
+    let mut left = points;
+    for lot in rows::spendable_lots(tx, member.id)? {
+        let take = left.min(lot.remaining);
+        rows::link(tx, entry.id, lot.id, -take, now)?;
+        left -= take;
+        if left == 0 {
+            break;
+        }
+    }
+    if left > 0 {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "member {member_id}: stored balance exceeds its lots by {left}; run `fidelio verify`"
+        )));
+    }
+    Ok(Posted { entry, member })
+}
+
+/// Why a debit of `points` was refused.
+fn refusal(member: &MemberRow, points: i64) -> AppError {
+    if member.status == "closed" {
+        return AppError::conflict("member-closed", "the member's account is closed");
+    }
+    if member.points_debt > 0 {
+        return AppError::conflict(
+            "negative-balance",
+            format!(
+                "the balance is negative ({}): points cannot be spent until it is positive again",
+                -member.points_debt
+            ),
+        );
+    }
+    AppError::conflict(
+        "insufficient-points",
+        format!(
+            "the member has {} points available; {points} were asked for",
+            member.points_available
+        ),
+    )
+}
+
+/// Takes points back from a locked member: from the given lots first (pending or not), then
+/// from released lots; what remains becomes a debt when allowed.
+pub fn take_back(
+    tx: &mut DbConnection,
+    member: &MemberRow,
+    take: &TakeBack,
+    now: NaiveDateTime,
+) -> AppResult<Posted> {
+    let points = take.points.0;
+    debug_assert!(points > 0, "a take-back takes points");
+    let mut plan: Vec<(LotRow, i64)> = Vec::new();
+    let mut left = points;
+    let given = rows::lots_by_id(tx, member.id, &take.lots_first)?;
+    let others = if take.only_given_lots {
+        Vec::new()
+    } else {
+        rows::spendable_lots(tx, member.id)?
+    };
+    for lot in given.into_iter().chain(
+        others
+            .into_iter()
+            .filter(|l| !take.lots_first.contains(&l.id)),
+    ) {
+        if left == 0 {
+            break;
+        }
+        let amount = left.min(lot.remaining);
+        if amount > 0 {
+            left -= amount;
+            plan.push((lot, amount));
+        }
+    }
+    if left > 0 && !take.allow_debt {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "member {}: the lots hold {} points fewer than the {points} to take back",
+            member.id,
+            left
+        )));
+    }
+    let entry = rows::insert_entry(
+        tx,
+        &new_entry(
+            member,
+            take.kind,
+            -points,
+            member.balance_total() - points,
+            &take.cause,
+            now,
+        ),
+    )?;
+    let mut balances = balances_of(member, now);
+    for (lot, amount) in &plan {
+        rows::link(tx, entry.id, lot.id, -amount, now)?;
+        if lot.pending {
+            balances.points_pending -= amount;
+        } else {
+            balances.points_available -= amount;
+        }
+    }
+    if left > 0 {
+        rows::insert_debt(tx, entry.id, member.id, left, now)?;
+        balances.points_debt += left;
+    }
+    if take.kind == EntryKind::Reverse {
+        balances.lifetime_earned -= points;
+    }
+    let member = members::set_balances(tx, member.id, &balances)?;
+    Ok(Posted { entry, member })
+}

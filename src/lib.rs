@@ -1,0 +1,18 @@
+//! Fidelio: a gamified loyalty-program engine.
+
+pub mod admins;
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod idempotency;
+pub mod ledger;
+pub mod members;
+pub mod metrics;
+pub mod programs;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,306 @@
+//! Members: enrolment, profile changes, suspension and closing, and finding them.
+
+mod referral_code;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::DbConnection;
+use crate::db::models::ledger as ledger_rows;
+use crate::db::models::members::{
+    self as rows, MemberFilter, MemberRow, NewMember, ProfileChanges,
+};
+use crate::domain::{self, Points};
+use crate::error::{AppError, AppResult};
+use crate::ledger::EntryKind;
+use crate::ledger::posting::{self, Cause, TakeBack};
+
+/// A member's standing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberStatus {
+    /// Earns and spends points.
+    Active,
+    /// Kept, but earns and spends nothing until reactivated.
+    Suspended,
+    /// Personal data erased, points forfeited; the ledger is kept.
+    Closed,
+}
+
+impl MemberStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberStatus::Active => "active",
+            MemberStatus::Suspended => "suspended",
+            MemberStatus::Closed => "closed",
+        }
+    }
+}
+
+/// A customer to enrol.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolMember {
+    /// The storefront's own id for the customer; unique in the program.
+    pub external_id: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub birthday: Option<NaiveDate>,
+    /// The referral code of the member who referred this one.
+    pub referral_code: Option<String>,
+}
+
+/// Profile changes: absent fields stay, `null` clears. `status` moves between `active` and
+/// `suspended`; closing has its own route.
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMember {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub birthday: Option<Option<NaiveDate>>,
+    pub status: Option<MemberStatus>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Checks a storefront's id for a customer: visible ASCII that is safe in a URL path.
+pub fn external_id(value: &str) -> AppResult<String> {
+    let valid = (1..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"/?#%\\".contains(&b));
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(AppError::invalid(
+            "external_id",
+            "external_id: use 1 to 128 visible ASCII characters other than / ? # % \\",
+        ))
+    }
+}
+
+fn birthday(value: NaiveDate, today: NaiveDate) -> AppResult<NaiveDate> {
+    if value > today || value.year() < 1900 {
+        return Err(AppError::invalid(
+            "birthday",
+            "birthday: must be a past date after 1900",
+        ));
+    }
+    Ok(value)
+}
+
+fn optional_text(field: &str, value: Option<&str>, max: usize) -> AppResult<Option<String>> {
+    value.map(|v| domain::text(field, v, max)).transpose()
+}
+
+/// Enrols a customer; 409 `member-exists` if the external id is taken in the program.
+pub fn enrol(
+    tx: &mut DbConnection,
+    program_id: i64,
+    input: &EnrolMember,
+    now: NaiveDateTime,
+) -> AppResult<MemberRow> {
+    let external_id = external_id(&input.external_id)?;
+    let email = input
+        .email
+        .as_deref()
+        .map(|e| domain::email("email", e))
+        .transpose()?;
+    let name = optional_text("name", input.name.as_deref(), 200)?;
+    let birthday = input
+        .birthday
+        .map(|b| birthday(b, now.date()))
+        .transpose()?;
+    if rows::find_by_external_id(tx, program_id, &external_id)?.is_some() {
+        return Err(AppError::conflict(
+            "member-exists",
+            format!("external_id: a member `{external_id}` exists in this program"),
+        ));
+    }
+    let referred_by = match input.referral_code.as_deref() {
+        Some(code) => Some(referrer(tx, program_id, code, email.as_deref())?),
+        None => None,
+    };
+    let referral_code = referral_code::unused(tx, program_id)?;
+    let row = rows::insert(
+        tx,
+        &NewMember {
+            program_id,
+            external_id: &external_id,
+            email: email.as_deref(),
+            name: name.as_deref(),
+            birthday,
+            referral_code: &referral_code,
+            referred_by,
+            status: MemberStatus::Active.as_str(),
+            enrolled_at: now,
+            updated_at: now,
+        },
+    )?;
+    Ok(row)
+}
+
+fn referrer(
+    tx: &mut DbConnection,
+    program_id: i64,
+    code: &str,
+    email: Option<&str>,
+) -> AppResult<i64> {
+    let code = code.trim().to_ascii_uppercase();
+    let referrer = rows::find_by_referral_code(tx, program_id, &code)?
+        .filter(|m| m.status != MemberStatus::Closed.as_str())
+        .ok_or_else(|| {
+            AppError::invalid(
+                "referral_code",
+                format!("referral_code: no member has the code `{code}`"),
+            )
+        })?;
+    if email.is_some() && referrer.email.as_deref() == email {
+        return Err(AppError::invalid(
+            "referral_code",
+            "referral_code: a member cannot refer themselves",
+        ));
+    }
+    Ok(referrer.id)
+}
+
+/// The program's member with this external id, or 404.
+pub fn require(
+    conn: &mut DbConnection,
+    program_id: i64,
+    external_id: &str,
+) -> AppResult<MemberRow> {
+    rows::find_by_external_id(conn, program_id, external_id)?
+        .ok_or_else(|| AppError::not_found(format!("no member `{external_id}` in this program")))
+}
+
+/// The member a member token names, unless closed.
+pub fn require_own(
+    conn: &mut DbConnection,
+    program_id: i64,
+    member_id: i64,
+) -> AppResult<MemberRow> {
+    let member = rows::find(conn, member_id)?;
+    if member.program_id != program_id || member.status == MemberStatus::Closed.as_str() {
+        return Err(AppError::Unauthorized(
+            "this member's account is closed".into(),
+        ));
+    }
+    Ok(member)
+}
+
+/// Changes a member's profile or status (active or suspended).
+pub fn update(
+    tx: &mut DbConnection,
+    program_id: i64,
+    external_id: &str,
+    input: &UpdateMember,
+    now: NaiveDateTime,
+) -> AppResult<MemberRow> {
+    let member = require(tx, program_id, external_id)?;
+    if member.status == MemberStatus::Closed.as_str() {
+        return Err(AppError::conflict(
+            "member-closed",
+            "the member's account is closed",
+        ));
+    }
+    if input.status == Some(MemberStatus::Closed) {
+        return Err(AppError::invalid(
+            "status",
+            "status: close a member with POST .../close",
+        ));
+    }
+    let email = match &input.email {
+        Some(Some(e)) => Some(Some(domain::email("email", e)?)),
+        Some(None) => Some(None),
+        None => None,
+    };
+    let name = match &input.name {
+        Some(Some(n)) => Some(Some(domain::text("name", n, 200)?)),
+        Some(None) => Some(None),
+        None => None,
+    };
+    let birthday = match input.birthday {
+        Some(Some(b)) => Some(Some(birthday(b, now.date())?)),
+        other => other,
+    };
+    let changes = ProfileChanges {
+        email: email.as_ref().map(|e| e.as_deref()),
+        name: name.as_ref().map(|n| n.as_deref()),
+        birthday,
+        status: input.status.map(MemberStatus::as_str),
+        closed_at: None,
+        updated_at: Some(now),
+    };
+    Ok(rows::update_profile(tx, member.id, &changes)?)
+}
+
+/// Closes a member: erases email, name and birthday, forfeits the remaining points with one
+/// `expire` entry, and keeps the ledger. Closing twice changes nothing.
+pub fn close(
+    tx: &mut DbConnection,
+    program_id: i64,
+    external_id: &str,
+    cause: Cause,
+    now: NaiveDateTime,
+) -> AppResult<MemberRow> {
+    let found = require(tx, program_id, external_id)?;
+    let member = rows::lock(tx, found.id)?;
+    if member.status == MemberStatus::Closed.as_str() {
+        return Ok(member);
+    }
+    let held = member.points_available + member.points_pending;
+    let member = if held > 0 {
+        let lots = ledger_rows::open_lots(tx, member.id)?
+            .into_iter()
+            .map(|lot| lot.id)
+            .collect();
+        let take = TakeBack {
+            kind: EntryKind::Expire,
+            points: Points(held),
+            lots_first: lots,
+            only_given_lots: true,
+            allow_debt: false,
+            cause: Cause {
+                reason: Some("account closed".into()),
+                ..cause
+            },
+        };
+        posting::take_back(tx, &member, &take, now)?.member
+    } else {
+        member
+    };
+    let changes = ProfileChanges {
+        email: Some(None),
+        name: Some(None),
+        birthday: Some(None),
+        status: Some(MemberStatus::Closed.as_str()),
+        closed_at: Some(Some(now)),
+        updated_at: Some(now),
+    };
+    Ok(rows::update_profile(tx, member.id, &changes)?)
+}
+
+/// A page of the program's members matching the filter.
+pub fn list(
+    conn: &mut DbConnection,
+    program_id: i64,
+    filter: &MemberFilter<'_>,
+    after: Option<i64>,
+    limit: i64,
+) -> AppResult<Vec<MemberRow>> {
+    Ok(rows::list(conn, program_id, filter, after, limit)?)
+}

@@ -1,0 +1,181 @@
+//! Loyalty programs: creating, changing and finding them, and their storefront keys.
+
+pub mod api_keys;
+
+use std::str::FromStr;
+
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::models::programs::{self as rows, NewProgram, ProgramChanges, ProgramRow};
+use crate::db::{DbConn, DbConnection, is_unique_violation, now_utc, write_tx};
+use crate::domain::{self, Currency};
+use crate::error::{AppError, AppResult};
+
+/// A program, with its settings parsed.
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub time_zone: Tz,
+    pub currency: Currency,
+    pub point_name: String,
+    /// What one point is worth in the program's currency (for the liability).
+    pub point_value: Decimal,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl TryFrom<ProgramRow> for Program {
+    type Error = AppError;
+
+    fn try_from(row: ProgramRow) -> AppResult<Program> {
+        let corrupt = |what: &str| {
+            AppError::Internal(anyhow::anyhow!("program {} has an invalid {what}", row.id))
+        };
+        Ok(Program {
+            time_zone: row.time_zone.parse().map_err(|_| corrupt("time zone"))?,
+            currency: Currency::parse("currency", &row.currency)
+                .map_err(|_| corrupt("currency"))?,
+            point_value: Decimal::from_str(&row.point_value).map_err(|_| corrupt("point value"))?,
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            point_name: row.point_name,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// A new program, as an admin describes it.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProgram {
+    /// URL identifier: lower-case letters, digits and dashes (`coffee`).
+    pub slug: String,
+    pub name: String,
+    /// IANA time zone in which the program's days, weeks and months are counted. Default `UTC`.
+    pub time_zone: Option<String>,
+    /// ISO 4217 code of the storefront's money. Default `USD`.
+    pub currency: Option<String>,
+    /// What members call the points (`Stars`). Default `points`.
+    pub point_name: Option<String>,
+    /// What one point is worth in `currency`, as a decimal string (`"0.04"`). Default `"0.01"`.
+    pub point_value: Option<String>,
+}
+
+/// Changes to a program; absent fields stay as they are. The slug and currency are fixed.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProgram {
+    pub name: Option<String>,
+    pub time_zone: Option<String>,
+    pub point_name: Option<String>,
+    pub point_value: Option<String>,
+}
+
+fn point_value(value: &str) -> AppResult<String> {
+    let parsed = Decimal::from_str(value.trim()).map_err(|_| {
+        AppError::invalid(
+            "point_value",
+            format!("point_value: `{value}` is not a decimal number"),
+        )
+    })?;
+    if parsed.is_sign_negative() || parsed.scale() > 6 {
+        return Err(AppError::invalid(
+            "point_value",
+            "point_value: must be at least 0, with at most 6 decimal places",
+        ));
+    }
+    Ok(parsed.normalize().to_string())
+}
+
+/// Creates a program; 409 `program-exists` if the slug is taken.
+pub fn create(conn: &mut DbConn, input: &CreateProgram) -> AppResult<Program> {
+    let slug = domain::slug("slug", &input.slug)?;
+    let name = domain::text("name", &input.name, 200)?;
+    let time_zone = domain::time_zone("time_zone", input.time_zone.as_deref().unwrap_or("UTC"))?;
+    let currency = Currency::parse("currency", input.currency.as_deref().unwrap_or("USD"))?;
+    let point_name = domain::text(
+        "point_name",
+        input.point_name.as_deref().unwrap_or("points"),
+        40,
+    )?;
+    let point_value = point_value(input.point_value.as_deref().unwrap_or("0.01"))?;
+    let now = now_utc();
+    let new = NewProgram {
+        slug: &slug,
+        name: &name,
+        time_zone: time_zone.name(),
+        currency: &currency.code,
+        point_name: &point_name,
+        point_value: &point_value,
+        created_at: now,
+        updated_at: now,
+    };
+    let row = write_tx(conn, |conn| match rows::insert(conn, &new) {
+        Err(e) if is_unique_violation(&e) => Err(AppError::conflict(
+            "program-exists",
+            format!("a program with slug `{slug}` exists"),
+        )),
+        other => Ok(other?),
+    })?;
+    row.try_into()
+}
+
+/// Applies an admin's changes to a program.
+pub fn update(conn: &mut DbConn, slug: &str, input: &UpdateProgram) -> AppResult<Program> {
+    let name = input
+        .name
+        .as_deref()
+        .map(|v| domain::text("name", v, 200))
+        .transpose()?;
+    let time_zone = input
+        .time_zone
+        .as_deref()
+        .map(|v| domain::time_zone("time_zone", v))
+        .transpose()?;
+    let point_name = input
+        .point_name
+        .as_deref()
+        .map(|v| domain::text("point_name", v, 40))
+        .transpose()?;
+    let point_value = input.point_value.as_deref().map(point_value).transpose()?;
+    let row = write_tx(conn, |conn| {
+        let program = require(conn, slug)?;
+        let changes = ProgramChanges {
+            name: name.as_deref(),
+            time_zone: time_zone.as_ref().map(|tz| tz.name()),
+            point_name: point_name.as_deref(),
+            point_value: point_value.as_deref(),
+            updated_at: Some(now_utc()),
+        };
+        Ok::<_, AppError>(rows::update(conn, program.id, &changes)?)
+    })?;
+    row.try_into()
+}
+
+/// The program with this slug, or 404.
+pub fn require(conn: &mut DbConnection, slug: &str) -> AppResult<Program> {
+    rows::find_by_slug(conn, slug)?
+        .ok_or_else(|| AppError::not_found(format!("no program with slug `{slug}`")))?
+        .try_into()
+}
+
+/// The program with this id (one a credential already proved to exist).
+pub fn by_id(conn: &mut DbConnection, id: i64) -> AppResult<Program> {
+    rows::find(conn, id)?.try_into()
+}
+
+/// A page of programs, oldest first.
+pub fn list(conn: &mut DbConnection, after: Option<i64>, limit: i64) -> AppResult<Vec<Program>> {
+    rows::list(conn, after, limit)?
+        .into_iter()
+        .map(Program::try_from)
+        .collect()
+}

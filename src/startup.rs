@@ -1,0 +1,151 @@
+//! Builds the HTTP application; shared by `fidelio serve` and the tests (which bind port 0).
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web_prom::PrometheusMetricsBuilder;
+use anyhow::Context;
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::{self, ApiDoc};
+use crate::auth::jwt::TokenKeys;
+use crate::auth::login_limit::LoginLimiter;
+use crate::config::{DatabaseArgs, ServeArgs};
+use crate::db::models::settings;
+use crate::db::{Db, DbConn};
+use crate::error::AppError;
+use crate::metrics::PoolCollector;
+use crate::state::{AppState, TokenLifetimes};
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens the database, applies migrations, loads the token secret and binds the listener.
+    pub async fn build(database: &DatabaseArgs, serve: &ServeArgs) -> anyhow::Result<Self> {
+        let db = open_database(database).await?;
+        let secret = serve.jwt_secret.clone();
+        let conn_db = db.clone();
+        let secret = web::block(move || token_secret(&mut *conn_db.get()?, secret)).await??;
+        let listener = TcpListener::bind(serve.bind)
+            .with_context(|| format!("cannot listen on {}", serve.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            db,
+            tokens: TokenKeys::new(&secret),
+            token_lifetimes: TokenLifetimes {
+                admin_secs: serve.admin_token_ttl,
+                member_secs: serve.member_token_ttl,
+            },
+            login_limiter: LoginLimiter::default(),
+        });
+        let server = server(listener, state, serve)?;
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Opens the pool and applies pending migrations.
+pub async fn open_database(database: &DatabaseArgs) -> anyhow::Result<Db> {
+    let url = database.url()?;
+    let (pool_size, timeout) = (database.pool_size, database.timeout());
+    web::block(move || Db::open(&url, pool_size, timeout)).await?
+}
+
+/// The configured secret, or the one generated once and kept in the database.
+fn token_secret(conn: &mut DbConn, configured: Option<String>) -> anyhow::Result<Vec<u8>> {
+    if let Some(secret) = configured {
+        anyhow::ensure!(
+            secret.len() >= 32,
+            "FIDELIO_JWT_SECRET must be at least 32 bytes long"
+        );
+        return Ok(secret.into_bytes());
+    }
+    let candidate: [u8; 32] = rand::random();
+    let stored = settings::get_or_insert(conn, "jwt_secret", &hex::encode(candidate))?;
+    Ok(hex::decode(stored)?)
+}
+
+fn server(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    serve: &ServeArgs,
+) -> anyhow::Result<Server> {
+    let prometheus = PrometheusMetricsBuilder::new("fidelio")
+        .mask_unmatched_patterns("UNMATCHED")
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot set up metrics: {e}"))?;
+    prometheus
+        .registry
+        .register(Box::new(PoolCollector::new(state.db.clone())?))?;
+    let registry = web::Data::new(prometheus.registry.clone());
+    let mut server = HttpServer::new(move || {
+        let (app, openapi) =
+            App::new()
+                .into_utoipa_app()
+                .openapi(ApiDoc::openapi())
+                .app_data(state.clone())
+                .app_data(registry.clone())
+                .app_data(web::PayloadConfig::new(api::json::MAX_BODY))
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    AppError::BadRequest(format!("query string: {e}")).into()
+                }))
+                .app_data(web::PathConfig::default().error_handler(|e, _| {
+                    AppError::NotFound(format!("no such resource: {e}")).into()
+                }))
+                .configure(api::routes)
+                .split_for_parts();
+        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi))
+            .default_service(web::to(unmatched))
+            .wrap(prometheus.clone())
+            .wrap(from_fn(echo_request_id))
+            .wrap(TracingLogger::default())
+    })
+    .listen(listener)?
+    .shutdown_timeout(serve.shutdown_timeout);
+    if let Some(workers) = serve.workers {
+        server = server.workers(workers.max(1));
+    }
+    Ok(server.run())
+}
+
+/// Every unknown route and method is a problem document too.
+async fn unmatched(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound(format!(
+        "no route for {} {}",
+        req.method(),
+        req.path()
+    )))
+}
+
+/// Returns the request id (also in every log line of the request) as `X-Request-Id`.
+async fn echo_request_id(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let id = req.extensions().get::<RequestId>().map(ToString::to_string);
+    let mut response = next.call(req).await?;
+    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(response)
+}

@@ -1,0 +1,38 @@
+//! What every request handler shares.
+
+use actix_web::web;
+
+use crate::auth::jwt::TokenKeys;
+use crate::auth::login_limit::LoginLimiter;
+use crate::db::{Db, DbConn};
+use crate::error::AppResult;
+
+/// How long issued tokens live, in seconds.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenLifetimes {
+    pub admin_secs: i64,
+    pub member_secs: i64,
+}
+
+pub struct AppState {
+    pub db: Db,
+    pub tokens: TokenKeys,
+    pub token_lifetimes: TokenLifetimes,
+    pub login_limiter: LoginLimiter,
+}
+
+impl AppState {
+    /// Runs `work` with a pooled connection on a blocking thread, never on the async runtime.
+    pub async fn run<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    {
+        let db = self.db.clone();
+        web::block(move || {
+            let mut conn = db.get()?;
+            work(&mut conn)
+        })
+        .await?
+    }
+}

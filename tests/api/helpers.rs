@@ -1,0 +1,363 @@
+//! The test harness: a real server on a real, fresh database per test. SQLite by default;
+//! PostgreSQL when `FIDELIO_TEST_POSTGRES_URL` names a server (a throwaway database per test).
+
+use std::io::Write;
+use std::sync::Once;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use fidelio::config::{DatabaseArgs, ServeArgs};
+use fidelio::db::{Backend, DatabaseUrl, Db};
+use fidelio::ledger::verify;
+use fidelio::startup::Application;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::{Value, json};
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "correct horse battery";
+pub const JWT_SECRET: &str = "a test secret that is long enough for HS256";
+pub const ALL_SCOPES: [&str; 5] = [
+    "members:read",
+    "members:write",
+    "events:write",
+    "points:redeem",
+    "points:adjust",
+];
+
+static BACKEND_NOTE: Once = Once::new();
+
+fn postgres_url() -> Option<String> {
+    let url = std::env::var("FIDELIO_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty());
+    BACKEND_NOTE.call_once(|| {
+        // Written past the test harness's capture, so the note shows in every run.
+        let note = match &url {
+            Some(_) => "note: FIDELIO_TEST_POSTGRES_URL is set: these tests run on PostgreSQL\n",
+            None => {
+                "note: FIDELIO_TEST_POSTGRES_URL is not set: these tests run on SQLite only; \
+                     the PostgreSQL suite is skipped (`.ci/run` runs it)\n"
+            }
+        };
+        let _ = std::io::stderr().write_all(note.as_bytes());
+    });
+    url
+}
+
+/// A fresh database for one test, removed when the test ends.
+pub struct TestDatabase {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub fn create() -> TestDatabase {
+        match postgres_url() {
+            Some(server) => {
+                let name = format!("fidelio_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = PgConnection::establish(&server)
+                    .expect("cannot reach FIDELIO_TEST_POSTGRES_URL");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create database");
+                let url = with_database(&server, &name);
+                TestDatabase {
+                    url,
+                    _dir: None,
+                    postgres: Some((server, name)),
+                }
+            }
+            None => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = dir.path().join("fidelio.db").display().to_string();
+                TestDatabase {
+                    url,
+                    _dir: Some(dir),
+                    postgres: None,
+                }
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        if self.postgres.is_some() {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    /// A pool on this database (migrated).
+    pub fn open(&self) -> Db {
+        Db::open(
+            &DatabaseUrl::parse(&self.url).unwrap(),
+            4,
+            std::time::Duration::from_secs(10),
+        )
+        .unwrap()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((server, name)) = &self.postgres
+            && let Ok(mut admin) = PgConnection::establish(server)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
+
+/// The server URL with its database path replaced by `name`.
+fn with_database(server: &str, name: &str) -> String {
+    let (base, query) = server
+        .split_once('?')
+        .map_or((server, None), |(b, q)| (b, Some(q)));
+    let authority_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[authority_end..]
+        .find('/')
+        .map(|i| authority_end + i)
+        .unwrap_or(base.len());
+    let mut url = format!("{}/{name}", &base[..path_start]);
+    if let Some(query) = query {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
+}
+
+pub fn database_args(url: &str) -> DatabaseArgs {
+    DatabaseArgs {
+        database_url: url.to_owned(),
+        pool_size: 10,
+        db_timeout: 10,
+    }
+}
+
+pub fn serve_args() -> ServeArgs {
+    ServeArgs {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        jwt_secret: Some(JWT_SECRET.to_owned()),
+        workers: Some(2),
+        admin_token_ttl: 3600,
+        member_token_ttl: 3600,
+        shutdown_timeout: 1,
+    }
+}
+
+/// A running server on a fresh database.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub database: TestDatabase,
+}
+
+/// A program with an all-scopes storefront key.
+pub struct Shop {
+    pub slug: String,
+    pub key: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(serve_args()).await
+    }
+
+    pub async fn spawn_with(serve: ServeArgs) -> TestApp {
+        let database = TestDatabase::create();
+        let app = Application::build(&database_args(&database.url), &serve)
+            .await
+            .expect("the app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        let db = database.open();
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            db,
+            database,
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+    }
+
+    /// Creates the test admin (once) and signs in.
+    pub async fn admin_token(&self) -> String {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.get().unwrap();
+            let _ = fidelio::admins::create(&mut conn, ADMIN_EMAIL, ADMIN_PASSWORD);
+        })
+        .await
+        .unwrap();
+        let response = self
+            .request(Method::POST, "/v1/auth/login")
+            .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        body(response).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Creates a program through the admin API.
+    pub async fn create_program(&self, admin: &str, program: Value) -> Value {
+        let response = self
+            .request(Method::POST, "/v1/admin/programs")
+            .bearer_auth(admin)
+            .json(&program)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED, "creating a program");
+        body(response).await
+    }
+
+    /// Issues a storefront key with `scopes` for the program.
+    pub async fn api_key(&self, admin: &str, slug: &str, scopes: &[&str]) -> Value {
+        let response = self
+            .request(Method::POST, &format!("/v1/admin/programs/{slug}/api-keys"))
+            .bearer_auth(admin)
+            .json(&json!({"name": "test storefront", "scopes": scopes}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED, "issuing a key");
+        body(response).await
+    }
+
+    /// A program `slug` with an all-scopes key.
+    pub async fn shop(&self, slug: &str) -> Shop {
+        let admin = self.admin_token().await;
+        self.create_program(
+            &admin,
+            json!({"slug": slug, "name": format!("Shop {slug}")}),
+        )
+        .await;
+        let key = self.api_key(&admin, slug, &ALL_SCOPES).await["key"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        Shop {
+            slug: slug.to_owned(),
+            key,
+        }
+    }
+
+    /// A storefront request with the shop's key.
+    pub fn store(&self, shop: &Shop, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, path).header("x-api-key", &shop.key)
+    }
+
+    /// Enrols a member and returns its view.
+    pub async fn enrol(&self, shop: &Shop, external_id: &str) -> Value {
+        let response = self
+            .store(shop, Method::POST, "/v1/members")
+            .json(&json!({"external_id": external_id}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "enrolling {external_id}"
+        );
+        body(response).await
+    }
+
+    /// Adds points to a member (as the storefront, with a fresh idempotency key).
+    pub async fn give(&self, shop: &Shop, external_id: &str, points: i64) -> Value {
+        let response = self
+            .store(
+                shop,
+                Method::POST,
+                &format!("/v1/members/{external_id}/points/adjust"),
+            )
+            .header("idempotency-key", uuid::Uuid::new_v4().to_string())
+            .json(&json!({"points": points, "reason": "test"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "adjusting {external_id}"
+        );
+        body(response).await
+    }
+
+    pub async fn member(&self, shop: &Shop, external_id: &str) -> Value {
+        let response = self
+            .store(shop, Method::GET, &format!("/v1/members/{external_id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        body(response).await
+    }
+
+    /// A member token for the member.
+    pub async fn member_token(&self, shop: &Shop, external_id: &str) -> String {
+        let response = self
+            .store(
+                shop,
+                Method::POST,
+                &format!("/v1/members/{external_id}/token"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        body(response).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Asserts that every stored balance equals what the ledger sums to.
+    pub async fn assert_ledger_verifies(&self) {
+        let db = self.db.clone();
+        let report =
+            tokio::task::spawn_blocking(move || verify::run(&mut db.get().unwrap()).unwrap())
+                .await
+                .unwrap();
+        assert!(
+            report.is_clean(),
+            "verify found differences: {:#?}",
+            report.differences
+        );
+    }
+}
+
+/// The JSON body of a response.
+pub async fn body(response: reqwest::Response) -> Value {
+    let text = response.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+}
+
+/// Asserts a problem+json response with this status and code; returns the problem.
+pub async fn assert_problem(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status);
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let problem = body(response).await;
+    assert_eq!(problem["code"], code, "{problem}");
+    assert_eq!(problem["status"], status.as_u16());
+    assert!(problem["type"].as_str().unwrap().ends_with(code));
+    assert!(problem["title"].is_string() && problem["detail"].is_string());
+    problem
+}

@@ -1,0 +1,10 @@
+//! The integration suite: every test starts the real service on its own fresh database.
+//! SQLite by default; PostgreSQL when `FIDELIO_TEST_POSTGRES_URL` is set.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod errors;
+mod helpers;
+mod members;
+mod operations;
