@@ -21,6 +21,7 @@ use crate::db::models::settings;
 use crate::db::{Db, DbConn};
 use crate::error::AppError;
 use crate::metrics::PoolCollector;
+use crate::rules::RuleCache;
 use crate::state::{AppState, TokenLifetimes};
 
 /// A bound, not yet running server.
@@ -47,6 +48,7 @@ impl Application {
                 member_secs: serve.member_token_ttl,
             },
             login_limiter: LoginLimiter::default(),
+            rules: RuleCache::default(),
         });
         let server = server(listener, state, serve)?;
         Ok(Application { port, server })

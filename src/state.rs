@@ -6,6 +6,7 @@ use crate::auth::jwt::TokenKeys;
 use crate::auth::login_limit::LoginLimiter;
 use crate::db::{Db, DbConn};
 use crate::error::AppResult;
+use crate::rules::RuleCache;
 
 /// How long issued tokens live, in seconds.
 #[derive(Debug, Clone, Copy)]
@@ -19,6 +20,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub token_lifetimes: TokenLifetimes,
     pub login_limiter: LoginLimiter,
+    /// Compiled earning rules per program.
+    pub rules: RuleCache,
 }
 
 impl AppState {

@@ -72,7 +72,12 @@ pub async fn ledger(
             history::page(conn, member.id, before, limit + 1)
         })
         .await?;
-    Ok(Page::from_rows(rows, limit, |e| e.id, EntryView::from))
+    Ok(Page::from_rows(
+        rows,
+        limit,
+        |h| h.entry.id,
+        EntryView::from,
+    ))
 }
 
 pub async fn adjust(

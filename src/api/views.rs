@@ -9,6 +9,8 @@ use crate::db::models::api_keys::ApiKeyRow;
 use crate::db::models::ledger::EntryRow;
 use crate::db::models::members::{self, MemberRow};
 use crate::error::AppResult;
+use crate::ledger::Balance;
+use crate::ledger::history::HistoryEntry;
 use crate::ledger::posting::Posted;
 use crate::programs::Program;
 
@@ -26,6 +28,8 @@ pub struct ProgramView {
     pub point_name: String,
     /// Value of one point in `currency`, as a decimal string.
     pub point_value: String,
+    /// Unknown members are enrolled by their first event.
+    pub auto_enrol: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -39,6 +43,7 @@ impl From<Program> for ProgramView {
             currency: p.currency.code,
             point_name: p.point_name,
             point_value: p.point_value.to_string(),
+            auto_enrol: p.auto_enrol,
             created_at: utc(p.created_at),
             updated_at: utc(p.updated_at),
         }
@@ -80,30 +85,6 @@ pub struct TokenView {
     pub expires_in: i64,
 }
 
-/// A member's points.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BalanceView {
-    /// Points that can be spent now; negative while a refund of spent points is owed.
-    pub available: i64,
-    /// Points earned but not yet available (e.g. inside a return window).
-    pub pending: i64,
-    /// Points earned over the membership, net of reversed earnings.
-    pub lifetime_earned: i64,
-    /// Points spent over the membership, net of cancelled redemptions.
-    pub lifetime_redeemed: i64,
-}
-
-impl From<&MemberRow> for BalanceView {
-    fn from(m: &MemberRow) -> Self {
-        BalanceView {
-            available: m.points_available - m.points_debt,
-            pending: m.points_pending,
-            lifetime_earned: m.lifetime_earned,
-            lifetime_redeemed: m.lifetime_redeemed,
-        }
-    }
-}
-
 /// A member of a program.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberView {
@@ -120,13 +101,13 @@ pub struct MemberView {
     pub updated_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<DateTime<Utc>>,
-    pub balance: BalanceView,
+    pub balance: Balance,
 }
 
 impl MemberView {
     pub fn new(member: MemberRow, referred_by: Option<String>) -> Self {
         MemberView {
-            balance: BalanceView::from(&member),
+            balance: Balance::from(&member),
             external_id: member.external_id,
             email: member.email,
             name: member.name,
@@ -172,12 +153,33 @@ pub struct EntryView {
     /// The admin who caused it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_id: Option<i64>,
+    /// The storefront's id of the event that caused it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// The rule, and its version, that produced it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_version: Option<i32>,
     pub created_at: DateTime<Utc>,
+}
+
+impl From<HistoryEntry> for EntryView {
+    fn from(h: HistoryEntry) -> Self {
+        EntryView {
+            event_id: h.event,
+            rule: h.rule,
+            ..EntryView::from(h.entry)
+        }
+    }
 }
 
 impl From<EntryRow> for EntryView {
     fn from(e: EntryRow) -> Self {
         EntryView {
+            event_id: None,
+            rule: None,
+            rule_version: e.rule_version,
             id: e.id,
             kind: e.kind,
             points: e.points,
@@ -196,13 +198,13 @@ impl From<EntryRow> for EntryView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PointsMovement {
     pub entry: EntryView,
-    pub balance: BalanceView,
+    pub balance: Balance,
 }
 
 impl From<Posted> for PointsMovement {
     fn from(posted: Posted) -> Self {
         PointsMovement {
-            balance: BalanceView::from(&posted.member),
+            balance: Balance::from(&posted.member),
             entry: EntryView::from(posted.entry),
         }
     }

@@ -8,9 +8,9 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{DatabaseArgs, LogArgs, ServeArgs};
 use crate::db::{Db, migrations};
-use crate::ledger;
 use crate::startup::Application;
 use crate::telemetry;
+use crate::{jobs, ledger};
 
 /// Fidelio: a gamified loyalty-program engine.
 ///
@@ -39,6 +39,13 @@ enum Command {
     Admin(admin::AdminCommand),
     /// Recompute every balance, lot and debt from the ledger; exit 1 on any difference.
     Verify,
+    /// Run all time-based work due by now (or by --now): pending points become available.
+    /// Safe to run twice, or on several instances at once.
+    Tick {
+        /// Run as of this RFC 3339 time instead of now (for tests and catching up).
+        #[arg(long)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -80,6 +87,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Admin(command) => command.run(&open(&cli.database)?)?,
         Command::Verify => return verify(&open(&cli.database)?),
+        Command::Tick { now } => {
+            let at = now.map_or_else(crate::db::now_utc, |t| t.naive_utc());
+            let report = jobs::tick(&mut *open(&cli.database)?.get()?, at)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "tick as of {}: {}",
+                at.and_utc().to_rfc3339(),
+                serde_json::to_string(&report)?
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -29,6 +29,8 @@ diesel::table! {
         point_value -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        auto_enrol -> Bool,
+        config_version -> BigInt,
     }
 }
 
@@ -82,6 +84,9 @@ diesel::table! {
         api_key_id -> Nullable<BigInt>,
         admin_id -> Nullable<BigInt>,
         created_at -> Timestamp,
+        event_id -> Nullable<BigInt>,
+        rule_id -> Nullable<BigInt>,
+        rule_version -> Nullable<Integer>,
     }
 }
 
@@ -133,7 +138,74 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rules (id) {
+        id -> BigInt,
+        program_id -> BigInt,
+        slug -> Text,
+        version -> Integer,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rule_versions (id) {
+        id -> BigInt,
+        rule_id -> BigInt,
+        version -> Integer,
+        definition -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        program_id -> BigInt,
+        external_id -> Text,
+        member_id -> BigInt,
+        #[sql_name = "type"]
+        kind -> Text,
+        occurred_at -> Timestamp,
+        received_at -> Timestamp,
+        request_digest -> Text,
+        payload -> Text,
+        outcome -> Text,
+        order_id -> Nullable<Text>,
+        amount_minor -> Nullable<BigInt>,
+        points_earned -> BigInt,
+        refunded_minor -> BigInt,
+        points_reversed -> BigInt,
+        api_key_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    rule_usage (member_id, rule_id, period_key) {
+        member_id -> BigInt,
+        rule_id -> BigInt,
+        period_key -> Text,
+        uses -> BigInt,
+        points -> BigInt,
+    }
+}
+
+diesel::table! {
+    member_event_counts (member_id, event_type) {
+        member_id -> BigInt,
+        event_type -> Text,
+        events -> BigInt,
+        amount_minor -> BigInt,
+    }
+}
+
 diesel::joinable!(api_keys -> programs (program_id));
+diesel::joinable!(ledger_entries -> events (event_id));
+diesel::joinable!(ledger_entries -> rules (rule_id));
+diesel::joinable!(rule_versions -> rules (rule_id));
 diesel::joinable!(members -> programs (program_id));
 diesel::joinable!(ledger_entries -> members (member_id));
 diesel::joinable!(lots -> members (member_id));
@@ -150,4 +222,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     lot_links,
     debts,
     idempotency_keys,
+    rules,
+    rule_versions,
+    events,
+    rule_usage,
+    member_event_counts,
 );

@@ -52,7 +52,7 @@ impl Actor {
             order_id,
             api_key_id,
             admin_id,
-            reverses_entry_id: None,
+            ..Cause::default()
         }
     }
 }

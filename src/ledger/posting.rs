@@ -23,6 +23,9 @@ pub struct Cause {
     pub api_key_id: Option<i64>,
     pub admin_id: Option<i64>,
     pub reverses_entry_id: Option<i64>,
+    pub event_id: Option<i64>,
+    pub rule_id: Option<i64>,
+    pub rule_version: Option<i32>,
 }
 
 /// An entry written, and the member's balances after it.
@@ -83,6 +86,9 @@ fn new_entry<'a>(
         api_key_id: cause.api_key_id,
         admin_id: cause.admin_id,
         created_at: at,
+        event_id: cause.event_id,
+        rule_id: cause.rule_id,
+        rule_version: cause.rule_version,
     }
 }
 

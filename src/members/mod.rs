@@ -177,6 +177,27 @@ fn referrer(
     Ok(referrer.id)
 }
 
+/// Links a member to the referrer with `code`, unless that would be a self-referral (same
+/// member or same email); returns the member after, or `None` if the code names no one else.
+pub fn link_referrer(
+    tx: &mut DbConnection,
+    member: &MemberRow,
+    code: &str,
+) -> AppResult<Option<MemberRow>> {
+    let Ok(referrer) = referrer(tx, member.program_id, code, member.email.as_deref()) else {
+        return Ok(None);
+    };
+    if referrer == member.id {
+        return Ok(None);
+    }
+    let changes = ProfileChanges {
+        referred_by: Some(Some(referrer)),
+        updated_at: Some(crate::db::now_utc()),
+        ..ProfileChanges::default()
+    };
+    Ok(Some(rows::update_profile(tx, member.id, &changes)?))
+}
+
 /// The program's member with this external id, or 404.
 pub fn require(
     conn: &mut DbConnection,
@@ -241,6 +262,7 @@ pub fn update(
         email: email.as_ref().map(|e| e.as_deref()),
         name: name.as_ref().map(|n| n.as_deref()),
         birthday,
+        referred_by: None,
         status: input.status.map(MemberStatus::as_str),
         closed_at: None,
         updated_at: Some(now),
@@ -287,6 +309,7 @@ pub fn close(
         email: Some(None),
         name: Some(None),
         birthday: Some(None),
+        referred_by: None,
         status: Some(MemberStatus::Closed.as_str()),
         closed_at: Some(Some(now)),
         updated_at: Some(now),

@@ -26,6 +26,10 @@ pub struct Program {
     pub point_name: String,
     /// What one point is worth in the program's currency (for the liability).
     pub point_value: Decimal,
+    /// Unknown members are enrolled by their first event.
+    pub auto_enrol: bool,
+    /// Bumped by every configuration change.
+    pub config_version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -46,6 +50,8 @@ impl TryFrom<ProgramRow> for Program {
             slug: row.slug,
             name: row.name,
             point_name: row.point_name,
+            auto_enrol: row.auto_enrol,
+            config_version: row.config_version,
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
@@ -67,6 +73,8 @@ pub struct CreateProgram {
     pub point_name: Option<String>,
     /// What one point is worth in `currency`, as a decimal string (`"0.04"`). Default `"0.01"`.
     pub point_value: Option<String>,
+    /// Enrol unknown members on their first event instead of refusing it with 404. Default false.
+    pub auto_enrol: Option<bool>,
 }
 
 /// Changes to a program; absent fields stay as they are. The slug and currency are fixed.
@@ -77,6 +85,8 @@ pub struct UpdateProgram {
     pub time_zone: Option<String>,
     pub point_name: Option<String>,
     pub point_value: Option<String>,
+    /// Enrol unknown members on their first event instead of refusing it with 404.
+    pub auto_enrol: Option<bool>,
 }
 
 fn point_value(value: &str) -> AppResult<String> {
@@ -115,6 +125,7 @@ pub fn create(conn: &mut DbConn, input: &CreateProgram) -> AppResult<Program> {
         currency: &currency.code,
         point_name: &point_name,
         point_value: &point_value,
+        auto_enrol: input.auto_enrol.unwrap_or(false),
         created_at: now,
         updated_at: now,
     };
@@ -153,9 +164,12 @@ pub fn update(conn: &mut DbConn, slug: &str, input: &UpdateProgram) -> AppResult
             time_zone: time_zone.as_ref().map(|tz| tz.name()),
             point_name: point_name.as_deref(),
             point_value: point_value.as_deref(),
+            auto_enrol: input.auto_enrol,
             updated_at: Some(now_utc()),
         };
-        Ok::<_, AppError>(rows::update(conn, program.id, &changes)?)
+        let row = rows::update(conn, program.id, &changes)?;
+        rows::bump_config_version(conn, program.id)?;
+        Ok::<_, AppError>(row)
     })?;
     row.try_into()
 }

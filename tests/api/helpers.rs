@@ -361,3 +361,67 @@ pub async fn assert_problem(response: reqwest::Response, status: StatusCode, cod
     assert!(problem["title"].is_string() && problem["detail"].is_string());
     problem
 }
+
+impl TestApp {
+    /// A demo program (configured through the admin API, as an admin would) with an
+    /// all-scopes key.
+    pub async fn configured_shop(&self, config: fidelio::demo::ProgramConfig) -> Shop {
+        let admin = self.admin_token().await;
+        let slug = config.program["slug"].as_str().unwrap().to_owned();
+        self.create_program(&admin, config.program.clone()).await;
+        for rule in &config.rules {
+            self.create_rule(&admin, &slug, rule).await;
+        }
+        let key = self.api_key(&admin, &slug, &ALL_SCOPES).await["key"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        Shop { slug, key }
+    }
+
+    pub async fn create_rule(&self, admin: &str, slug: &str, rule: &Value) -> Value {
+        let response = self
+            .request(Method::POST, &format!("/v1/admin/programs/{slug}/rules"))
+            .bearer_auth(admin)
+            .json(rule)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let created = body(response).await;
+        assert_eq!(status, StatusCode::CREATED, "creating rule: {created}");
+        created
+    }
+
+    /// Posts an event; returns the status and the outcome.
+    pub async fn post_event(&self, shop: &Shop, event: Value) -> (StatusCode, Value) {
+        let response = self
+            .store(shop, Method::POST, "/v1/events")
+            .json(&event)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, body(response).await)
+    }
+
+    /// Posts an event that must be recorded; returns the outcome.
+    pub async fn event(&self, shop: &Shop, event: Value) -> Value {
+        let (status, outcome) = self.post_event(shop, event).await;
+        assert_eq!(status, StatusCode::CREATED, "{outcome}");
+        outcome
+    }
+
+    /// Runs the time-based work as of `now` (RFC 3339).
+    pub async fn tick(&self, now: &str) -> fidelio::jobs::TickReport {
+        let db = self.db.clone();
+        let at = chrono::DateTime::parse_from_rfc3339(now)
+            .unwrap()
+            .naive_utc();
+        tokio::task::spawn_blocking(move || {
+            fidelio::jobs::tick(&mut db.get().unwrap(), at).unwrap()
+        })
+        .await
+        .unwrap()
+    }
+}

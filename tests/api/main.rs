@@ -5,6 +5,7 @@
 
 mod auth;
 mod errors;
+mod events;
 mod helpers;
 mod members;
 mod operations;

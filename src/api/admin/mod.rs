@@ -4,6 +4,7 @@ mod api_keys;
 mod auth;
 mod members;
 mod programs;
+mod rules;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -12,4 +13,5 @@ pub fn routes(cfg: &mut ServiceConfig) {
     programs::routes(cfg);
     api_keys::routes(cfg);
     members::routes(cfg);
+    rules::routes(cfg);
 }

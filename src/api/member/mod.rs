@@ -50,5 +50,10 @@ async fn my_ledger(
             history::page(conn, member.id, before, limit + 1)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |e| e.id, EntryView::from)))
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        limit,
+        |h| h.entry.id,
+        EntryView::from,
+    )))
 }

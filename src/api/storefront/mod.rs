@@ -1,11 +1,13 @@
 //! Server-to-server routes of a storefront (API key in `X-Api-Key`).
 
+mod events;
 mod members;
 mod points;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
+    events::routes(cfg);
     members::routes(cfg);
     points::routes(cfg);
 }

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::schema::{debts, ledger_entries, lot_links, lots};
+use crate::db::schema::{debts, events, ledger_entries, lot_links, lots, rules};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = ledger_entries)]
@@ -21,6 +21,9 @@ pub struct EntryRow {
     pub api_key_id: Option<i64>,
     pub admin_id: Option<i64>,
     pub created_at: NaiveDateTime,
+    pub event_id: Option<i64>,
+    pub rule_id: Option<i64>,
+    pub rule_version: Option<i32>,
 }
 
 #[derive(Insertable)]
@@ -37,6 +40,9 @@ pub struct NewEntry<'a> {
     pub api_key_id: Option<i64>,
     pub admin_id: Option<i64>,
     pub created_at: NaiveDateTime,
+    pub event_id: Option<i64>,
+    pub rule_id: Option<i64>,
+    pub rule_version: Option<i32>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -144,19 +150,85 @@ pub fn lots_by_id(
     Ok(found)
 }
 
-/// A member's entries, newest first, before the id `before`.
+/// The member's lots earned by an event, oldest first, and the entries that earned them.
+pub fn lots_of_event(
+    conn: &mut DbConnection,
+    member_id: i64,
+    event_id: i64,
+) -> QueryResult<Vec<(i64, i64)>> {
+    lots::table
+        .inner_join(ledger_entries::table.on(ledger_entries::id.eq(lots::entry_id)))
+        .filter(ledger_entries::event_id.eq(event_id))
+        .filter(ledger_entries::member_id.eq(member_id))
+        .order(lots::id)
+        .select((lots::id, lots::entry_id))
+        .load(conn)
+}
+
+/// Members with pending lots due by `now`, up to `limit`.
+pub fn members_with_due_lots(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    lots::table
+        .filter(lots::pending.eq(true))
+        .filter(lots::available_at.le(now))
+        .select(lots::member_id)
+        .distinct()
+        .order(lots::member_id)
+        .limit(limit)
+        .load(conn)
+}
+
+/// Marks a member's pending lots due by `now` as released; returns the points they hold.
+/// A lot already released (by a concurrent run) is not counted again.
+pub fn release_due_lots(
+    conn: &mut DbConnection,
+    member_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<i64> {
+    let due: Vec<(i64, i64)> = lots::table
+        .filter(lots::member_id.eq(member_id))
+        .filter(lots::pending.eq(true))
+        .filter(lots::available_at.le(now))
+        .select((lots::id, lots::remaining))
+        .load(conn)?;
+    let mut released = 0;
+    for (id, remaining) in due {
+        let changed = diesel::update(lots::table.find(id).filter(lots::pending.eq(true)))
+            .set(lots::pending.eq(false))
+            .execute(conn)?;
+        if changed == 1 {
+            released += remaining;
+        }
+    }
+    Ok(released)
+}
+
+/// An entry with the storefront's id of its event and the slug of its rule.
+pub type EntryWithCause = (EntryRow, Option<String>, Option<String>);
+
+/// A member's entries, newest first, before the id `before`, with the storefront's id of the
+/// event and the slug of the rule behind each.
 pub fn entries_page(
     conn: &mut DbConnection,
     member_id: i64,
     before: Option<i64>,
     limit: i64,
-) -> QueryResult<Vec<EntryRow>> {
+) -> QueryResult<Vec<EntryWithCause>> {
     ledger_entries::table
+        .left_join(events::table)
+        .left_join(rules::table)
         .filter(ledger_entries::member_id.eq(member_id))
         .filter(ledger_entries::id.lt(before.unwrap_or(i64::MAX)))
         .order(ledger_entries::id.desc())
         .limit(limit)
-        .select(EntryRow::as_select())
+        .select((
+            EntryRow::as_select(),
+            events::external_id.nullable(),
+            rules::slug.nullable(),
+        ))
         .load(conn)
 }
 

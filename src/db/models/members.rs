@@ -57,6 +57,7 @@ pub struct ProfileChanges<'a> {
     pub email: Option<Option<&'a str>>,
     pub name: Option<Option<&'a str>>,
     pub birthday: Option<Option<NaiveDate>>,
+    pub referred_by: Option<Option<i64>>,
     pub status: Option<&'a str>,
     pub closed_at: Option<Option<NaiveDateTime>>,
     pub updated_at: Option<NaiveDateTime>,

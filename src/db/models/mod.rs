@@ -3,8 +3,11 @@
 
 pub mod admins;
 pub mod api_keys;
+pub mod counters;
+pub mod events;
 pub mod idempotency_keys;
 pub mod ledger;
 pub mod members;
 pub mod programs;
+pub mod rules;
 pub mod settings;

@@ -18,6 +18,8 @@ pub struct ProgramRow {
     pub point_value: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub auto_enrol: bool,
+    pub config_version: i64,
 }
 
 #[derive(Insertable)]
@@ -29,6 +31,7 @@ pub struct NewProgram<'a> {
     pub currency: &'a str,
     pub point_name: &'a str,
     pub point_value: &'a str,
+    pub auto_enrol: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -41,6 +44,7 @@ pub struct ProgramChanges<'a> {
     pub time_zone: Option<&'a str>,
     pub point_name: Option<&'a str>,
     pub point_value: Option<&'a str>,
+    pub auto_enrol: Option<bool>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -89,4 +93,12 @@ pub fn list(
         .limit(limit)
         .select(ProgramRow::as_select())
         .load(conn)
+}
+
+/// Records a configuration change (rules, tiers, ...), so cached copies are reloaded.
+pub fn bump_config_version(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    diesel::update(programs::table.find(id))
+        .set(programs::config_version.eq(programs::config_version + 1))
+        .execute(conn)
+        .map(drop)
 }

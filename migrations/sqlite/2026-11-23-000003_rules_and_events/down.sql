@@ -1,0 +1,11 @@
+DROP INDEX ledger_entries_event;
+ALTER TABLE ledger_entries DROP COLUMN rule_version;
+ALTER TABLE ledger_entries DROP COLUMN rule_id;
+ALTER TABLE ledger_entries DROP COLUMN event_id;
+DROP TABLE member_event_counts;
+DROP TABLE rule_usage;
+DROP TABLE events;
+DROP TABLE rule_versions;
+DROP TABLE rules;
+ALTER TABLE programs DROP COLUMN config_version;
+ALTER TABLE programs DROP COLUMN auto_enrol;

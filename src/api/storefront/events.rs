@@ -1,0 +1,79 @@
+//! Posting events and reading their outcomes.
+
+use actix_web::{HttpResponse, get, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::api::json::Json;
+use crate::auth::{Scope, Storefront};
+use crate::db::models::events as event_rows;
+use crate::db::now_utc;
+use crate::error::{AppError, AppResult, Problem};
+use crate::events::input::EventInput;
+use crate::events::outcome::EventOutcome;
+use crate::events::{self, Recorded};
+use crate::programs;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(post_event).service(show);
+}
+
+/// Records an event and answers with what it earned. Its `id` makes it idempotent: posting it
+/// again returns 200 with the identical outcome; the same id with a different body is 409.
+#[utoipa::path(tag = "storefront", security(("api_key" = [])), request_body = EventInput, responses(
+    (status = 201, description = "Recorded", body = EventOutcome),
+    (status = 200, description = "Already recorded: the first outcome", body = EventOutcome),
+    (status = 404, description = "Unknown member (unless the program enrols on first event)", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`event-conflict`: the id was used with a different body; `member-closed`", body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/v1/events")]
+async fn post_event(
+    state: web::Data<AppState>,
+    store: Storefront,
+    body: Json<EventInput>,
+) -> AppResult<HttpResponse> {
+    store.require(Scope::EventsWrite)?;
+    let shared = state.clone();
+    let recorded = state
+        .run(move |conn| {
+            let program = programs::by_id(conn, store.program_id)?;
+            events::record(
+                conn,
+                &shared.rules,
+                &program,
+                &body.0,
+                Some(store.key_id),
+                now_utc(),
+            )
+        })
+        .await?;
+    let (mut response, json) = match recorded {
+        Recorded::Created(json) => (HttpResponse::Created(), json),
+        Recorded::Replayed(json) => (HttpResponse::Ok(), json),
+    };
+    Ok(response.content_type("application/json").body(json))
+}
+
+/// The outcome an event was answered with.
+#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("id" = String, Path, description = "The storefront's event id")), responses(
+    (status = 200, body = EventOutcome),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/v1/events/{id}")]
+async fn show(
+    state: web::Data<AppState>,
+    store: Storefront,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    store.require(Scope::MembersRead)?;
+    let row = state
+        .run(move |conn| {
+            event_rows::find(conn, store.program_id, &path)?
+                .ok_or_else(|| AppError::not_found(format!("no event `{path}`")))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(row.outcome))
+}

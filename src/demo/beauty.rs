@@ -1,0 +1,34 @@
+//! `beauty`: Beauty Club, modelled on Sephora Beauty Insider.
+
+use serde_json::json;
+
+use super::ProgramConfig;
+
+pub fn config() -> ProgramConfig {
+    ProgramConfig {
+        program: json!({
+            "slug": "beauty", "name": "Beauty Club", "time_zone": "America/Los_Angeles",
+            "currency": "USD", "point_name": "points", "point_value": "0.02"
+        }),
+        rules: vec![
+            json!({"slug": "points-per-dollar", "name": "1 point per 1.00 of merchandise", "event_type": "purchase", "priority": 100,
+                   "effects": [{"type": "points_per_amount", "rate": "1", "items": {"exclude_categories": ["gift_card"]}}]}),
+            json!({"slug": "tier-multiplier", "name": "Tier multiplier", "event_type": "purchase", "priority": 80,
+                   "effects": [{"type": "tier_multiplier"}]}),
+            json!({"slug": "online-return-window", "name": "Online orders wait out the 14-day return window",
+                   "event_type": "purchase", "priority": 90,
+                   "conditions": [{"field": "channel", "op": "eq", "value": "online"}],
+                   "effects": [{"type": "pending", "days": 14}]}),
+            json!({"slug": "signup", "name": "Sign-up bonus", "event_type": "signup",
+                   "effects": [{"type": "fixed_points", "points": 50}], "limits": [{"per": "lifetime", "count": 1}]}),
+            json!({"slug": "profile-completed", "name": "Profile completed", "event_type": "profile_completed",
+                   "effects": [{"type": "fixed_points", "points": 50}], "limits": [{"per": "lifetime", "count": 1}]}),
+            json!({"slug": "review", "name": "Review", "event_type": "review",
+                   "effects": [{"type": "fixed_points", "points": 5}], "limits": [{"per": "day", "count": 5}]}),
+            json!({"slug": "referral", "name": "Referral: first purchase of 25.00", "event_type": "purchase", "priority": 50,
+                   "conditions": [{"field": "merchandise", "op": "gte", "value": "25.00"}],
+                   "effects": [{"type": "referral_bonus", "referrer_points": 250, "member_points": 100}],
+                   "limits": [{"per": "lifetime", "count": 1}]}),
+        ],
+    }
+}

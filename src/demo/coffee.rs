@@ -1,0 +1,36 @@
+//! `coffee`: Coffee Rewards, modelled on Starbucks Rewards.
+
+use serde_json::json;
+
+use super::ProgramConfig;
+
+pub fn config() -> ProgramConfig {
+    ProgramConfig {
+        program: json!({
+            "slug": "coffee", "name": "Coffee Rewards", "time_zone": "America/New_York",
+            "currency": "USD", "point_name": "Stars", "point_value": "0.04"
+        }),
+        rules: vec![
+            json!({"slug": "stars-per-dollar", "name": "1 Star per 1.00", "event_type": "purchase", "priority": 100,
+                   "effects": [{"type": "points_per_amount", "rate": "1", "items": {"exclude_categories": ["alcohol"]}}]}),
+            json!({"slug": "stored-value", "name": "Stored value pays x2", "event_type": "purchase", "priority": 90,
+                   "conditions": [{"field": "payment", "op": "eq", "value": "stored_value"}],
+                   "effects": [{"type": "multiplier", "factor": "2"}]}),
+            json!({"slug": "tier-multiplier", "name": "Tier multiplier", "event_type": "purchase", "priority": 80,
+                   "effects": [{"type": "tier_multiplier"}]}),
+            json!({"slug": "reusable-cup", "name": "Reusable cup x2", "event_type": "purchase", "priority": 60,
+                   "conditions": [{"field": "properties.reusable_cup", "op": "eq", "value": true}],
+                   "effects": [{"type": "multiplier", "factor": "2"}],
+                   "limits": [{"per": "day", "count": 3}]}),
+        ],
+    }
+}
+
+/// A Double Star Day on `date` (`YYYY-MM-DD`): every purchase that day earns x2 more. The
+/// demo schedules one; admins schedule theirs the same way.
+pub fn double_star_day(date: &str) -> serde_json::Value {
+    json!({"slug": format!("double-star-day-{date}"), "name": format!("Double Star Day {date}"),
+           "event_type": "purchase", "priority": 70,
+           "conditions": [{"field": "time.date", "op": "eq", "value": date}],
+           "effects": [{"type": "multiplier", "factor": "2"}]})
+}

@@ -1,0 +1,399 @@
+//! The decision: which rules fire for an event, and how many points each line is worth.
+//!
+//! Points from amounts are computed once per event, exactly, then rounded:
+//! `round(sum of amount rates x every multiplier)`. Each line is the rounded running total
+//! after it less the one before, so the lines always add up to the event's points.
+
+use chrono::{Duration, NaiveDateTime};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+
+use super::condition::Facts;
+use super::effect::{Effect, Rounding};
+use super::event::Event;
+use super::member::MemberState;
+use super::outcome::{Considered, Line, Outcome, ReferrerAward, RuleRef, UsageIncrement};
+use super::period::{self, Period};
+use super::rule::{CompiledRule, Stacking};
+
+/// A program's active rules, compiled, in evaluation order.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub time_zone: Tz,
+    rules: Vec<CompiledRule>,
+}
+
+impl RuleSet {
+    /// Orders rules by priority (higher first), then by id.
+    pub fn new(time_zone: Tz, mut rules: Vec<CompiledRule>) -> Self {
+        rules.sort_by_key(|r| (-r.definition.priority, r.id));
+        RuleSet { time_zone, rules }
+    }
+
+    pub fn rules(&self) -> &[CompiledRule] {
+        &self.rules
+    }
+}
+
+fn rule_ref(rule: &CompiledRule) -> RuleRef {
+    RuleRef {
+        id: rule.id,
+        rule: rule.slug.clone(),
+        version: rule.version,
+    }
+}
+
+/// What one fired rule contributes.
+#[derive(Debug, Clone)]
+struct Contribution<'r> {
+    rule: &'r CompiledRule,
+    base: Decimal,
+    factor: Decimal,
+    fixed: i64,
+    referrer_points: i64,
+    pending_days: Option<u32>,
+    rounding: Option<Rounding>,
+    base_why: Vec<String>,
+    factor_why: Vec<String>,
+}
+
+/// Decides what `event` earns `member` under `rules`, as of `now`. Pure: no I/O.
+pub fn evaluate(
+    rules: &RuleSet,
+    event: &Event,
+    member: &MemberState,
+    now: NaiveDateTime,
+) -> Outcome {
+    let local_time = period::local(rules.time_zone, event.occurred_at);
+    let facts = Facts {
+        event,
+        member,
+        local_time,
+    };
+    let mut considered = Vec::new();
+    let mut fired = Vec::new();
+    let mut excluded_by: Option<&CompiledRule> = None;
+    for rule in rules.rules.iter().filter(|r| r.event_type == event.kind) {
+        let mut consider = |result: &'static str, detail: String| {
+            considered.push(Considered {
+                rule: rule_ref(rule),
+                result,
+                detail,
+            })
+        };
+        if let Some(by) = excluded_by {
+            consider(
+                "excluded",
+                format!("the exclusive rule `{}` fired first", by.slug),
+            );
+            continue;
+        }
+        if !rule.is_active_at(event.occurred_at) {
+            consider(
+                "inactive",
+                "the event is outside the rule's active window".into(),
+            );
+            continue;
+        }
+        if let Some(i) = rule.conditions.iter().position(|c| !c.holds(&facts)) {
+            let c = &rule.definition.conditions[i];
+            consider(
+                "conditions_not_met",
+                format!("conditions[{i}] ({} {:?}) does not hold", c.field, c.op).to_lowercase(),
+            );
+            continue;
+        }
+        if let Some(limit) = rule.definition.limits.iter().find(|l| {
+            l.count
+                .is_some_and(|n| member.usage(rule.id, l.per).count >= n)
+        }) {
+            consider(
+                "limit_reached",
+                format!(
+                    "already paid {} times this {}",
+                    limit.count.unwrap_or_default(),
+                    limit.per.as_str()
+                ),
+            );
+            continue;
+        }
+        let contribution = contribute(rule, event, member);
+        if let Some((result, detail)) = referral_refusal(rule, member) {
+            consider(result, detail);
+            continue;
+        }
+        consider("fired", String::new());
+        if rule.definition.stacking == Stacking::Exclusive {
+            excluded_by = Some(rule);
+        }
+        fired.push(contribution);
+    }
+    let fired = best_of_groups(fired, &mut considered);
+    let (lines, points) = lines(&fired, member);
+    let referrer_award = referrer_award(&fired, member);
+    let pending_days = fired.iter().filter_map(|c| c.pending_days).max();
+    let available_at = match pending_days {
+        Some(days) => (event.occurred_at + Duration::days(i64::from(days))).max(now),
+        None => now,
+    };
+    let usage = usage(&fired, &lines, local_time);
+    Outcome {
+        lines,
+        points,
+        available_at,
+        referrer_award,
+        usage,
+        considered,
+    }
+}
+
+/// Why a referral rule cannot pay, if it cannot.
+fn referral_refusal(rule: &CompiledRule, member: &MemberState) -> Option<(&'static str, String)> {
+    if !rule
+        .definition
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::ReferralBonus { .. }))
+    {
+        return None;
+    }
+    match &member.referrer {
+        None => Some(("not_referred", "the member was not referred".into())),
+        Some(referrer) if member.is_self_referral(referrer) => Some((
+            "self_referral",
+            "the referrer is the member (same account or email)".into(),
+        )),
+        Some(_) => None,
+    }
+}
+
+fn contribute<'r>(rule: &'r CompiledRule, event: &Event, member: &MemberState) -> Contribution<'r> {
+    let mut c = Contribution {
+        rule,
+        base: Decimal::ZERO,
+        factor: Decimal::ONE,
+        fixed: 0,
+        referrer_points: 0,
+        pending_days: None,
+        rounding: None,
+        base_why: Vec::new(),
+        factor_why: Vec::new(),
+    };
+    for effect in &rule.definition.effects {
+        match effect {
+            Effect::PointsPerAmount {
+                rate,
+                per,
+                items,
+                rounding,
+            } => {
+                let eligible = event.eligible_amount(items);
+                c.base += eligible / per * rate;
+                c.rounding.get_or_insert(*rounding);
+                let per = if *per == Decimal::ONE {
+                    String::new()
+                } else {
+                    format!(" {}", per.normalize())
+                };
+                c.base_why.push(format!(
+                    "{} {} eligible x {} per{per}",
+                    eligible.normalize(),
+                    event.currency,
+                    rate.normalize()
+                ));
+            }
+            Effect::FixedPoints { points } => c.fixed += points,
+            Effect::Multiplier { factor } => {
+                c.factor *= factor;
+                c.factor_why.push(format!("x{}", factor.normalize()));
+            }
+            Effect::TierMultiplier => {
+                let (name, factor) = member.tier.as_ref().map_or(("no tier", Decimal::ONE), |t| {
+                    (t.name.as_str(), t.multiplier)
+                });
+                c.factor *= factor;
+                c.factor_why
+                    .push(format!("x{} for {name}", factor.normalize()));
+            }
+            Effect::ReferralBonus {
+                referrer_points,
+                member_points,
+            } => {
+                c.fixed += member_points;
+                c.referrer_points += referrer_points;
+            }
+            Effect::Pending { days } => {
+                c.pending_days = Some(c.pending_days.unwrap_or(0).max(*days))
+            }
+        }
+    }
+    c
+}
+
+/// Keeps, of each `best_of_group` group, the rule that adds the most points.
+fn best_of_groups<'r>(
+    fired: Vec<Contribution<'r>>,
+    considered: &mut [Considered],
+) -> Vec<Contribution<'r>> {
+    let mut kept = fired.clone();
+    let groups: Vec<String> = fired
+        .iter()
+        .filter(|c| c.rule.definition.stacking == Stacking::BestOfGroup)
+        .filter_map(|c| c.rule.definition.group.clone())
+        .collect();
+    for group in groups {
+        let in_group = |c: &Contribution<'_>| {
+            c.rule.definition.stacking == Stacking::BestOfGroup
+                && c.rule.definition.group.as_deref() == Some(group.as_str())
+        };
+        let members: Vec<i64> = kept
+            .iter()
+            .filter(|c| in_group(c))
+            .map(|c| c.rule.id)
+            .collect();
+        if members.len() < 2 {
+            continue;
+        }
+        let worth = |id: i64| -> i64 {
+            let with: Vec<_> = kept
+                .iter()
+                .filter(|c| !in_group(c) || c.rule.id == id)
+                .cloned()
+                .collect();
+            total(&with)
+        };
+        // The first (highest-priority) of the most valuable wins.
+        let mut best: Option<(i64, i64)> = None;
+        for id in &members {
+            let value = worth(*id);
+            if best.is_none_or(|(_, most)| value > most) {
+                best = Some((*id, value));
+            }
+        }
+        let best = best.map(|(id, _)| id);
+        for entry in considered
+            .iter_mut()
+            .filter(|e| members.contains(&e.rule.id) && Some(e.rule.id) != best)
+        {
+            entry.result = "outdone";
+            entry.detail = format!("another rule of the group `{group}` is worth more");
+        }
+        kept.retain(|c| !in_group(c) || Some(c.rule.id) == best);
+    }
+    kept
+}
+
+fn rounding(fired: &[Contribution<'_>]) -> Rounding {
+    fired.iter().find_map(|c| c.rounding).unwrap_or_default()
+}
+
+/// The member's points for a set of contributions.
+fn total(fired: &[Contribution<'_>]) -> i64 {
+    let base: Decimal = fired.iter().map(|c| c.base).sum();
+    let factor: Decimal = fired.iter().map(|c| c.factor).product();
+    rounding(fired).apply(base * factor) + fired.iter().map(|c| c.fixed).sum::<i64>()
+}
+
+/// One line per fired rule: amounts first, then multipliers in rule order, then fixed points;
+/// each capped by the rule's points limits.
+fn lines(fired: &[Contribution<'_>], member: &MemberState) -> (Vec<Line>, i64) {
+    let round = rounding(fired);
+    let mut points = vec![0_i64; fired.len()];
+    let mut why: Vec<Vec<String>> = vec![Vec::new(); fired.len()];
+    let mut running = Decimal::ZERO;
+    for (i, c) in fired
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.base_why.is_empty())
+    {
+        let before = round.apply(running);
+        running += c.base;
+        points[i] += round.apply(running) - before;
+        why[i].extend(c.base_why.iter().cloned());
+    }
+    for (i, c) in fired
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.factor_why.is_empty())
+    {
+        let before = round.apply(running);
+        running *= c.factor;
+        points[i] += round.apply(running) - before;
+        why[i].extend(c.factor_why.iter().cloned());
+    }
+    for (i, c) in fired.iter().enumerate() {
+        if c.fixed > 0 {
+            points[i] += c.fixed;
+            why[i].push(format!("{} points", c.fixed));
+        }
+        if c.referrer_points > 0 {
+            why[i].push(format!("{} points to the referrer", c.referrer_points));
+        }
+        if let Some(days) = c.pending_days {
+            why[i].push(format!("pending for {days} days"));
+        }
+        if let Some(cap) = points_left(c.rule, member)
+            && points[i] > cap
+        {
+            why[i].push(format!("capped at {cap} by the rule's points limit"));
+            points[i] = cap;
+        }
+    }
+    let lines: Vec<Line> = fired
+        .iter()
+        .zip(points)
+        .zip(why)
+        .map(|((c, points), why)| Line {
+            rule: rule_ref(c.rule),
+            name: c.rule.definition.name.clone(),
+            points,
+            why: why.join("; "),
+        })
+        .collect();
+    let sum = lines.iter().map(|l| l.points).sum();
+    (lines, sum)
+}
+
+/// Points a rule may still pay the member under its points limits.
+fn points_left(rule: &CompiledRule, member: &MemberState) -> Option<i64> {
+    rule.definition
+        .limits
+        .iter()
+        .filter_map(|l| {
+            l.points
+                .map(|max| (max - member.usage(rule.id, l.per).points).max(0))
+        })
+        .min()
+}
+
+fn referrer_award(fired: &[Contribution<'_>], member: &MemberState) -> Option<ReferrerAward> {
+    let referrer = member.referrer.as_ref().filter(|r| r.active)?;
+    let c = fired.iter().find(|c| c.referrer_points > 0)?;
+    Some(ReferrerAward {
+        member_id: referrer.id,
+        member: referrer.external_id.clone(),
+        points: c.referrer_points,
+        rule: rule_ref(c.rule),
+    })
+}
+
+/// One use, in each window its limits count, of every limited rule that fired.
+fn usage(
+    fired: &[Contribution<'_>],
+    lines: &[Line],
+    local_time: NaiveDateTime,
+) -> Vec<UsageIncrement> {
+    let mut usage = Vec::new();
+    for (c, line) in fired.iter().zip(lines) {
+        let mut periods: Vec<Period> = c.rule.limited_periods().collect();
+        periods.sort();
+        periods.dedup();
+        usage.extend(periods.into_iter().map(|period| UsageIncrement {
+            rule_id: c.rule.id,
+            period,
+            key: period.key(local_time),
+            points: line.points,
+        }));
+    }
+    usage
+}

@@ -1,0 +1,282 @@
+//! Events: what storefronts report. Recording one stores it, decides what it earns with the
+//! pure engine, and writes the outcome, all in one transaction; its id makes it idempotent.
+
+mod apply;
+pub mod input;
+pub mod outcome;
+mod refund;
+pub(crate) mod state;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+use self::input::EventInput;
+use self::outcome::{Awarded, EventOutcome, EventRef};
+use crate::db::models::counters;
+use crate::db::models::events::{self as rows, EventRow, NewEvent};
+use crate::db::models::members::{self as member_rows, MemberRow};
+use crate::db::{DbConn, DbConnection, is_unique_violation, write_tx};
+use crate::engine::event::{Event, EventType};
+use crate::engine::{self, RuleSet};
+use crate::error::{AppError, AppResult};
+use crate::ledger::Balance;
+use crate::members::{self, EnrolMember, MemberStatus};
+use crate::programs::Program;
+use crate::rules::RuleCache;
+
+/// The stored outcome of an event: new (201) or replayed for a re-post of its id (200).
+pub enum Recorded {
+    Created(String),
+    Replayed(String),
+}
+
+enum Failure {
+    /// Another request recorded this event id first.
+    IdTaken,
+    /// Another request enrolled the member first; try again.
+    Raced,
+    App(AppError),
+}
+
+impl From<AppError> for Failure {
+    fn from(error: AppError) -> Self {
+        Failure::App(error)
+    }
+}
+
+impl From<diesel::result::Error> for Failure {
+    fn from(error: diesel::result::Error) -> Self {
+        Failure::App(error.into())
+    }
+}
+
+/// Records an event and returns its outcome as JSON.
+pub fn record(
+    conn: &mut DbConn,
+    cache: &RuleCache,
+    program: &Program,
+    input: &EventInput,
+    api_key_id: Option<i64>,
+    now: NaiveDateTime,
+) -> AppResult<Recorded> {
+    let event = input.validate(&program.currency, now)?;
+    let digest = input.digest()?;
+    if let Some(stored) = rows::find(conn, program.id, &event.id)? {
+        return replay(stored, &digest);
+    }
+    let rules = cache.get(conn, program)?;
+    for _ in 0..3 {
+        let attempt = write_tx(conn, |tx| {
+            let member = member_for(tx, program, &input.member, now)?;
+            let new = NewEvent {
+                program_id: program.id,
+                external_id: &event.id,
+                member_id: member.id,
+                kind: event.kind.as_str(),
+                occurred_at: event.occurred_at,
+                received_at: now,
+                request_digest: &digest,
+                payload: &serde_json::to_string(input).map_err(|e| AppError::Internal(e.into()))?,
+                outcome: "",
+                order_id: event.order_id.as_deref(),
+                amount_minor: purchase_amount(program, &event)?,
+                api_key_id,
+            };
+            let row = rows::insert(tx, &new).map_err(|e| {
+                if is_unique_violation(&e) {
+                    Failure::IdTaken
+                } else {
+                    e.into()
+                }
+            })?;
+            let member = member_rows::lock(tx, member.id)?;
+            let (outcome, earned) =
+                decide_and_write(tx, program, &rules, &event, &row, member, now)?;
+            let json = serde_json::to_string(&outcome).map_err(|e| AppError::Internal(e.into()))?;
+            rows::complete(tx, row.id, &json, earned)?;
+            Ok::<_, Failure>(json)
+        });
+        match attempt {
+            Ok(json) => return Ok(Recorded::Created(json)),
+            Err(Failure::App(error)) => return Err(error),
+            Err(Failure::Raced) => continue,
+            Err(Failure::IdTaken) => {
+                return match rows::find(conn, program.id, &event.id)? {
+                    Some(stored) => replay(stored, &digest),
+                    None => Err(AppError::conflict(
+                        "event-in-progress",
+                        "id: this event is being recorded; retry shortly",
+                    )),
+                };
+            }
+        }
+    }
+    Err(AppError::conflict(
+        "event-in-progress",
+        "member: the member is being enrolled by another event; retry",
+    ))
+}
+
+fn replay(stored: EventRow, digest: &str) -> AppResult<Recorded> {
+    if stored.request_digest != digest {
+        return Err(AppError::conflict(
+            "event-conflict",
+            format!(
+                "id: an event `{}` with a different body was recorded",
+                stored.external_id
+            ),
+        ));
+    }
+    Ok(Recorded::Replayed(stored.outcome))
+}
+
+/// The event's member; enrolled on the spot when the program allows it.
+fn member_for(
+    tx: &mut DbConnection,
+    program: &Program,
+    external_id: &str,
+    now: NaiveDateTime,
+) -> Result<MemberRow, Failure> {
+    if let Some(member) = member_rows::find_by_external_id(tx, program.id, external_id)? {
+        if member.status == MemberStatus::Closed.as_str() {
+            return Err(AppError::conflict(
+                "member-closed",
+                "member: the member's account is closed",
+            )
+            .into());
+        }
+        return Ok(member);
+    }
+    if !program.auto_enrol {
+        return Err(AppError::not_found(format!(
+            "member: no member `{external_id}` in this program"
+        ))
+        .into());
+    }
+    let input = EnrolMember {
+        external_id: external_id.to_owned(),
+        email: None,
+        name: None,
+        birthday: None,
+        referral_code: None,
+    };
+    members::enrol(tx, program.id, &input, now).map_err(|e| match &e {
+        AppError::Internal(cause)
+            if cause
+                .downcast_ref::<diesel::result::Error>()
+                .is_some_and(is_unique_violation) =>
+        {
+            Failure::Raced
+        }
+        _ => Failure::App(e),
+    })
+}
+
+/// A purchase's merchandise in minor units: what refunds are a share of.
+fn purchase_amount(program: &Program, event: &Event) -> AppResult<Option<i64>> {
+    match event.kind {
+        EventType::Purchase => Ok(Some(
+            program.currency.to_minor("amount", event.merchandise())?,
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// Decides what the event does to the member and writes it; returns the outcome and the points
+/// the event earned the member.
+fn decide_and_write(
+    tx: &mut DbConnection,
+    program: &Program,
+    rules: &RuleSet,
+    event: &Event,
+    row: &EventRow,
+    member: MemberRow,
+    now: NaiveDateTime,
+) -> AppResult<(EventOutcome, i64)> {
+    let mut notes = Vec::new();
+    let counted = program.currency.to_minor("amount", event.merchandise())?;
+    counters::add_event(tx, member.id, event.kind.as_str(), counted)?;
+    let mut outcome = EventOutcome {
+        event: EventRef {
+            id: event.id.clone(),
+            kind: event.kind.to_string(),
+            occurred_at: utc(event.occurred_at),
+        },
+        member: member.external_id.clone(),
+        points_awarded: 0,
+        awarded: Awarded::default(),
+        rules: Vec::new(),
+        referrer: None,
+        reversed: None,
+        balance: Balance::from(&member),
+        notes: Vec::new(),
+    };
+    if event.kind == EventType::Refund {
+        let refunded = refund::apply(tx, member, event, row.id, &program.currency, now)?;
+        outcome.points_awarded = -refunded.reversed.as_ref().map_or(0, |r| r.points);
+        outcome.reversed = refunded.reversed;
+        outcome.notes.extend(refunded.note);
+        outcome.balance = Balance::from(&refunded.member);
+        return Ok((outcome, 0));
+    }
+    if member.status == MemberStatus::Suspended.as_str() {
+        outcome
+            .notes
+            .push("the member is suspended: the event is recorded and earns nothing".into());
+        return Ok((outcome, 0));
+    }
+    let member = if event.kind == EventType::Referral {
+        link_referrer(tx, member, event, &mut notes)?
+    } else {
+        member
+    };
+    let state = state::load(tx, &member, rules, event)?;
+    let decision = engine::evaluate(rules, event, &state, now);
+    let member = apply::credit(tx, member, row.id, &decision, now)?;
+    let pending = decision.available_at > now;
+    outcome.points_awarded = decision.points;
+    outcome.awarded = Awarded {
+        available: if pending { 0 } else { decision.points },
+        pending: if pending { decision.points } else { 0 },
+        available_at: (pending && decision.points > 0).then(|| utc(decision.available_at)),
+    };
+    outcome.rules = decision.lines;
+    outcome.referrer = decision.referrer_award;
+    outcome.balance = Balance::from(&member);
+    outcome.notes = notes;
+    Ok((outcome, decision.points))
+}
+
+/// A `referral` event links the member to the referrer its `properties.referral_code` names,
+/// unless it already has one or would refer itself.
+fn link_referrer(
+    tx: &mut DbConnection,
+    member: MemberRow,
+    event: &Event,
+    notes: &mut Vec<String>,
+) -> AppResult<MemberRow> {
+    let Some(code) = event
+        .properties
+        .get("referral_code")
+        .and_then(|v| v.as_str())
+    else {
+        notes.push("no properties.referral_code: no referrer linked".into());
+        return Ok(member);
+    };
+    if member.referred_by.is_some() {
+        notes.push("the member already has a referrer".into());
+        return Ok(member);
+    }
+    match members::link_referrer(tx, &member, code)? {
+        Some(linked) => Ok(linked),
+        None => {
+            notes.push(format!(
+                "referral code `{code}` names no other member: no referrer linked"
+            ));
+            Ok(member)
+        }
+    }
+}
+
+fn utc(at: NaiveDateTime) -> DateTime<Utc> {
+    at.and_utc()
+}

@@ -1,0 +1,60 @@
+//! The answer to a posted event; stored with it and replayed verbatim on a re-post.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::engine::outcome::{Line, ReferrerAward};
+use crate::ledger::Balance;
+
+/// Which event this is the outcome of.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventRef {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// How the awarded points split between available now and pending.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct Awarded {
+    pub available: i64,
+    pub pending: i64,
+    /// When the pending points become available.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub available_at: Option<DateTime<Utc>>,
+}
+
+/// What a refund took back.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reversed {
+    /// Points taken back from the member (the balance may go negative).
+    pub points: i64,
+    pub order_id: String,
+    /// Money refunded of the order so far, this refund included.
+    pub refunded_total: String,
+}
+
+/// The outcome of an event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventOutcome {
+    pub event: EventRef,
+    /// The member's external id.
+    pub member: String,
+    /// Points the event earned the member (negative for a refund's reversal).
+    pub points_awarded: i64,
+    pub awarded: Awarded,
+    /// One line per rule that fired: its points and why.
+    pub rules: Vec<Line>,
+    /// Points paid to the member's referrer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referrer: Option<ReferrerAward>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reversed: Option<Reversed>,
+    pub balance: Balance,
+    /// Anything else worth knowing (a suspended member earns nothing, a refund of an unknown
+    /// order reverses nothing, ...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}

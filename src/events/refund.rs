@@ -1,0 +1,89 @@
+//! Refund events: take back the refunded purchase's points in proportion.
+
+use chrono::NaiveDateTime;
+
+use super::outcome::Reversed;
+use crate::db::DbConnection;
+use crate::db::models::events as event_rows;
+use crate::db::models::ledger as ledger_rows;
+use crate::db::models::members::MemberRow;
+use crate::domain::{Currency, Points};
+use crate::engine::event::Event;
+use crate::engine::refund::{RefundablePurchase, reversal};
+use crate::error::AppResult;
+use crate::ledger::EntryKind;
+use crate::ledger::posting::{self, Cause, TakeBack};
+
+/// What a refund did.
+pub struct Refunded {
+    pub member: MemberRow,
+    pub reversed: Option<Reversed>,
+    pub note: Option<String>,
+}
+
+/// Takes back the share of the purchase's points that `event` refunds: from the purchase's own
+/// lots first, then from other available points; what was already spent becomes a negative
+/// balance.
+pub fn apply(
+    tx: &mut DbConnection,
+    member: MemberRow,
+    event: &Event,
+    refund_id: i64,
+    currency: &Currency,
+    now: NaiveDateTime,
+) -> AppResult<Refunded> {
+    let order_id = event.order_id.clone().unwrap_or_default();
+    let Some(purchase) = event_rows::purchase_by_order(tx, member.id, &order_id)? else {
+        let note = format!(
+            "no purchase with order_id `{order_id}` is recorded for this member: nothing to reverse"
+        );
+        return Ok(Refunded {
+            member,
+            reversed: None,
+            note: Some(note),
+        });
+    };
+    let refunded = currency.to_minor("amount", event.amount.unwrap_or_default())?;
+    let before = RefundablePurchase {
+        amount: purchase.amount_minor.unwrap_or(0),
+        points_earned: purchase.points_earned,
+        refunded: purchase.refunded_minor,
+        points_reversed: purchase.points_reversed,
+    };
+    let reversal = reversal(&before, refunded);
+    event_rows::record_refund(
+        tx,
+        purchase.id,
+        reversal.refunded_total,
+        reversal.reversed_total,
+    )?;
+    let mut member = member;
+    if reversal.points > 0 {
+        let earned = ledger_rows::lots_of_event(tx, member.id, purchase.id)?;
+        let take = TakeBack {
+            kind: EntryKind::Reverse,
+            points: Points(reversal.points),
+            lots_first: earned.iter().map(|(lot, _)| *lot).collect(),
+            only_given_lots: false,
+            allow_debt: true,
+            cause: Cause {
+                reason: Some(format!("refund of order {order_id}")),
+                order_id: Some(order_id.clone()),
+                event_id: Some(refund_id),
+                reverses_entry_id: earned.first().map(|(_, entry)| *entry),
+                ..Cause::default()
+            },
+        };
+        member = posting::take_back(tx, &member, &take, now)?.member;
+    }
+    let reversed = Reversed {
+        points: reversal.points,
+        order_id,
+        refunded_total: currency.format_minor(reversal.refunded_total),
+    };
+    Ok(Refunded {
+        member,
+        reversed: Some(reversed),
+        note: None,
+    })
+}

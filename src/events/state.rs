@@ -1,0 +1,74 @@
+//! Loading what the engine needs to know of a member.
+
+use std::collections::HashMap;
+
+use crate::db::DbConnection;
+use crate::db::models::counters;
+use crate::db::models::members::{self, MemberRow};
+use crate::engine::RuleSet;
+use crate::engine::event::Event;
+use crate::engine::member::{MemberState, Referrer, Usage};
+use crate::engine::period;
+use crate::error::AppResult;
+use crate::members::MemberStatus;
+
+/// The member's state before `event`, with the usage of every limited rule that could fire.
+pub fn load(
+    tx: &mut DbConnection,
+    member: &MemberRow,
+    rules: &RuleSet,
+    event: &Event,
+) -> AppResult<MemberState> {
+    let local = period::local(rules.time_zone, event.occurred_at);
+    let windows: Vec<(i64, period::Period, String)> = rules
+        .rules()
+        .iter()
+        .filter(|r| r.event_type == event.kind)
+        .flat_map(|r| r.limited_periods().map(move |p| (r.id, p, p.key(local))))
+        .collect();
+    let keys: Vec<String> = windows.iter().map(|(_, _, key)| key.clone()).collect();
+    let rows = counters::usage(tx, member.id, &keys)?;
+    let usage = windows
+        .into_iter()
+        .filter_map(|(rule_id, period, key)| {
+            rows.iter()
+                .find(|(r, k, _, _)| *r == rule_id && *k == key)
+                .map(|(_, _, uses, points)| {
+                    (
+                        (rule_id, period),
+                        Usage {
+                            count: *uses,
+                            points: *points,
+                        },
+                    )
+                })
+        })
+        .collect();
+    let event_counts: HashMap<String, i64> = counters::event_counts(tx, member.id)?
+        .into_iter()
+        .map(|(kind, count, _)| (kind, count))
+        .collect();
+    let referrer = match member.referred_by {
+        Some(id) => {
+            let row = members::find(tx, id)?;
+            Some(Referrer {
+                id: row.id,
+                active: row.status != MemberStatus::Closed.as_str(),
+                external_id: row.external_id,
+                email: row.email,
+            })
+        }
+        None => None,
+    };
+    Ok(MemberState {
+        id: member.id,
+        email: member.email.clone(),
+        enrolled_at: member.enrolled_at,
+        birthday: member.birthday,
+        tier: None,
+        lifetime_earned: member.lifetime_earned,
+        event_counts,
+        referrer,
+        usage,
+    })
+}

@@ -1,0 +1,126 @@
+//! JSON documents into typed values, with errors that name the offending field.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use serde_json::error::Category;
+
+use crate::error::AppError;
+
+/// Parses JSON text into `T`.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        describe("", &path, error.into_inner())
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| AppError::MalformedJson(without_position(&e)))?;
+    Ok(value)
+}
+
+/// Converts a JSON value into `T`; field names in errors start with `prefix` (`rules[2].`).
+pub fn from_value<T: DeserializeOwned>(value: Value, prefix: &str) -> Result<T, AppError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        describe(prefix, &path, error.into_inner())
+    })
+}
+
+fn describe(prefix: &str, path: &str, error: serde_json::Error) -> AppError {
+    match error.classify() {
+        Category::Syntax | Category::Eof | Category::Io => {
+            AppError::MalformedJson(error.to_string())
+        }
+        Category::Data => {
+            let message = without_position(&error);
+            // serde reports a missing field at its parent: name the field itself.
+            let missing = message
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split('`').next());
+            let unknown = message
+                .strip_prefix("unknown field `")
+                .and_then(|rest| rest.split('`').next());
+            let field = match (path, missing.or(unknown)) {
+                (".", Some(name)) => name.to_owned(),
+                (parent, Some(name)) if !parent.ends_with(name) => format!("{parent}.{name}"),
+                (".", None) => "body".to_owned(),
+                (parent, _) => parent.to_owned(),
+            };
+            let field = format!("{prefix}{field}");
+            AppError::invalid(field.clone(), format!("{field}: {message}"))
+        }
+    }
+}
+
+fn without_position(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    match message.find(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        points: i64,
+        items: Vec<Item>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Item {
+        quantity: u32,
+    }
+
+    fn field_of(json: &str) -> String {
+        match parse::<Body>(json.as_bytes()) {
+            Err(AppError::Validation(field)) => field.field,
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_name_the_offending_field() {
+        assert_eq!(field_of(r#"{"items": []}"#), "points");
+        assert_eq!(field_of(r#"{"points": "ten", "items": []}"#), "points");
+        assert_eq!(
+            field_of(r#"{"points": 1, "items": [{"quantity": -1}]}"#),
+            "items[0].quantity"
+        );
+        assert_eq!(
+            field_of(r#"{"points": 1, "items": [], "pionts": 2}"#),
+            "pionts"
+        );
+    }
+
+    #[test]
+    fn a_prefix_places_the_field_in_a_larger_document() {
+        let value = serde_json::json!({"points": 1, "items": [{}]});
+        match from_value::<Body>(value, "rules[3].") {
+            Err(AppError::Validation(field)) => {
+                assert_eq!(field.field, "rules[3].items[0].quantity")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_malformed_json() {
+        assert!(matches!(
+            parse::<Body>(b"{\"points\": "),
+            Err(AppError::MalformedJson(_))
+        ));
+        assert!(matches!(
+            parse::<Body>(br#"{"points": 1, "items": []} trailing"#),
+            Err(AppError::MalformedJson(_))
+        ));
+    }
+}
