@@ -1,6 +1,7 @@
 //! The `fidelio` command line.
 
 mod admin;
+mod bench;
 
 use std::process::ExitCode;
 
@@ -39,6 +40,21 @@ enum Command {
     Admin(admin::AdminCommand),
     /// Recompute every balance, lot and debt from the ledger; exit 1 on any difference.
     Verify,
+    /// Drive a running service with HTTP load and print throughput and latency per scenario.
+    ///
+    /// Sets up over the public API, as any client would: signs in as the admin, creates a fresh
+    /// program `bench-<unix seconds>`, issues it an API key with every scope, enrols --members
+    /// members and gives each a large starting balance. Then runs each scenario with --clients
+    /// concurrent workers for --warmup seconds (not measured) and --duration seconds (measured),
+    /// and prints one markdown table row per scenario: requests, requests/s, p50/p90/p99/max
+    /// latency, and errors (non-2xx answers by status code; transport errors apart).
+    ///
+    /// Afterwards it reads every bench member's balance over HTTP and compares it with its own
+    /// count (start + points adjusted in - points redeemed, from the 201 answers), then runs
+    /// `fidelio verify` on the database named by --database-url / DATABASE_URL, which must be
+    /// the database the service at --url uses. Exit 1 if any request failed, a balance differs
+    /// or verify finds a difference.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -80,6 +96,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Admin(command) => command.run(&open(&cli.database)?)?,
         Command::Verify => return verify(&open(&cli.database)?),
+        Command::Bench(bench) => return bench.run(&cli.database),
     }
     Ok(ExitCode::SUCCESS)
 }
