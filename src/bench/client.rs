@@ -62,6 +62,7 @@ pub struct Storefront {
 }
 
 impl Storefront {
+    /// Calls `base` (no trailing slash) with the storefront key `key`.
     pub fn new(http: Client, base: &str, key: String) -> Storefront {
         Storefront {
             http,
@@ -132,7 +133,7 @@ impl Storefront {
 async fn outcome(sent: reqwest::Result<Response>) -> Outcome {
     let response = match sent {
         Ok(response) => response,
-        Err(error) => return Outcome::Transport(error.to_string()),
+        Err(error) => return Outcome::Transport(transport_error(error)),
     };
     let status = response.status();
     match response.bytes().await {
@@ -144,8 +145,22 @@ async fn outcome(sent: reqwest::Result<Response>) -> Outcome {
             status: status.as_u16(),
             detail: Some(problem_detail(&body)),
         },
-        Err(error) => Outcome::Transport(error.to_string()),
+        Err(error) => Outcome::Transport(transport_error(error)),
     }
+}
+
+/// The error with its causes (`error sending request: client error (Connect): ... refused`),
+/// without the URL so that the same failure reads the same for every member.
+fn transport_error(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// The `code: detail` of a problem+json body, else the body as text.

@@ -172,7 +172,9 @@ fn print_money(money: &MoneyCheck) {
     for mismatch in &money.mismatches {
         println!("MISMATCH {mismatch}");
     }
-    if money.is_clean() {
+    if money.checked == 0 {
+        println!("no balance could be checked");
+    } else if money.is_clean() {
         println!("ok: every balance is its start + points adjusted in - points redeemed");
     } else {
         println!(

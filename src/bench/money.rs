@@ -88,6 +88,7 @@ pub struct MoneyCheck {
 }
 
 impl MoneyCheck {
+    /// Every checked balance is what the bench counted.
     pub fn is_clean(&self) -> bool {
         self.mismatch_count == 0
     }

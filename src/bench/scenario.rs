@@ -31,6 +31,7 @@ impl Scenario {
     /// Every scenario, in the order `all` runs them.
     pub const ALL: [Scenario; 3] = [Scenario::Spread, Scenario::Hot, Scenario::Read];
 
+    /// The name used in `--scenario` and in the table.
     pub fn name(self) -> &'static str {
         match self {
             Scenario::Spread => "spread",
@@ -70,6 +71,7 @@ pub struct Workload {
 }
 
 impl Workload {
+    /// The scenario's name.
     pub fn name(&self) -> &'static str {
         self.scenario.name()
     }

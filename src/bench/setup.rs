@@ -152,6 +152,7 @@ impl Fixture {
         self.members.len()
     }
 
+    /// Whether the bench enrolled no member at all.
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
     }

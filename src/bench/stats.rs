@@ -23,6 +23,7 @@ pub struct Samples {
 }
 
 impl Samples {
+    /// Adds one request: its latency, and its error if it failed.
     pub fn record(&mut self, latency: Duration, outcome: &Outcome) {
         self.latencies_us
             .push(u64::try_from(latency.as_micros()).unwrap_or(u64::MAX));
@@ -42,6 +43,7 @@ impl Samples {
         }
     }
 
+    /// Adds another worker's samples to these.
     pub fn merge(&mut self, other: Samples) {
         self.latencies_us.extend(other.latencies_us);
         for (status, count) in other.errors {
@@ -55,6 +57,7 @@ impl Samples {
         }
     }
 
+    /// Requests recorded.
     pub fn requests(&self) -> u64 {
         self.latencies_us.len() as u64
     }

@@ -35,6 +35,7 @@ impl ScenarioChoice {
 
 /// Settings of `fidelio bench`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Bench options")]
 pub struct BenchArgs {
     /// Base URL of the running service to drive.
     #[arg(
