@@ -3,6 +3,7 @@
 pub mod admins;
 pub mod api;
 pub mod auth;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod db;

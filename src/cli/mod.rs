@@ -1,6 +1,7 @@
 //! The `fidelio` command line.
 
 mod admin;
+mod bench;
 
 use std::process::ExitCode;
 
@@ -46,6 +47,21 @@ enum Command {
         #[arg(long)]
         now: Option<chrono::DateTime<chrono::Utc>>,
     },
+    /// Drive a running service with HTTP load and print throughput and latency per scenario.
+    ///
+    /// Sets up over the public API, as any client would: signs in as the admin, creates a fresh
+    /// program `bench-<unix seconds>`, issues it an API key with every scope, enrols --members
+    /// members and gives each a large starting balance. Then runs each scenario with --clients
+    /// concurrent workers for --warmup seconds (not measured) and --duration seconds (measured),
+    /// and prints one markdown table row per scenario: requests, requests/s, p50/p90/p99/max
+    /// latency, and errors (non-2xx answers by status code; transport errors apart).
+    ///
+    /// Afterwards it reads every bench member's balance over HTTP and compares it with its own
+    /// count (start + points adjusted in - points redeemed, from the 201 answers), then runs
+    /// `fidelio verify` on the database named by --database-url / DATABASE_URL, which must be
+    /// the database the service at --url uses. Exit 1 if any request failed, a balance differs
+    /// or verify finds a difference.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -97,25 +113,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 serde_json::to_string(&report)?
             );
         }
+        Command::Bench(bench) => return bench.run(&cli.database),
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn verify(db: &Db) -> anyhow::Result<ExitCode> {
     let report = ledger::verify::run(&mut **db.get()?).map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!(
-        "checked {} members, {} ledger entries, {} lots",
-        report.members, report.entries, report.lots
-    );
-    if report.is_clean() {
-        println!("ok: every balance, lot and debt equals what the ledger sums to");
-        return Ok(ExitCode::SUCCESS);
-    }
-    for difference in &report.differences {
-        println!("DIFFERENCE {difference}");
-    }
-    println!("{} differences found", report.difference_count);
-    Ok(ExitCode::FAILURE)
+    println!("{report}");
+    Ok(if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// Opens the database for a command, applying pending migrations.

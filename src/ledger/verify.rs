@@ -28,6 +28,27 @@ impl Report {
     }
 }
 
+/// The summary `fidelio verify` prints: what was checked, then each difference or `ok`.
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "checked {} members, {} ledger entries, {} lots",
+            self.members, self.entries, self.lots
+        )?;
+        if self.is_clean() {
+            return write!(
+                f,
+                "ok: every balance, lot and debt equals what the ledger sums to"
+            );
+        }
+        for difference in &self.differences {
+            writeln!(f, "DIFFERENCE {difference}")?;
+        }
+        write!(f, "{} differences found", self.difference_count)
+    }
+}
+
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]

@@ -1,0 +1,134 @@
+//! The bench's own book of the points it moved, and the check that the service agrees: every
+//! member's balance must equal its starting balance + points adjusted in - points redeemed, as
+//! counted from the requests the service answered 201.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+
+use super::client::Outcome;
+use super::pool;
+use super::setup::Fixture;
+
+/// Points every bench member starts with: enough that no scenario runs out.
+pub const START_BALANCE: i64 = 1_000_000;
+
+/// How many mismatches are listed (all are counted).
+const SHOWN: usize = 20;
+
+/// Points moved per member, by the bench's count.
+#[derive(Debug, Default)]
+pub struct Book {
+    credited: Vec<AtomicI64>,
+    debited: Vec<AtomicI64>,
+    /// A mutating request got no answer: the service may or may not have applied it.
+    uncertain: Vec<AtomicBool>,
+}
+
+impl Book {
+    /// A book for `members` members, numbered from 0, with nothing moved yet.
+    pub fn new(members: usize) -> Book {
+        Book {
+            credited: (0..members).map(|_| AtomicI64::new(0)).collect(),
+            debited: (0..members).map(|_| AtomicI64::new(0)).collect(),
+            uncertain: (0..members).map(|_| AtomicBool::new(false)).collect(),
+        }
+    }
+
+    /// Records a request that moves `points` (positive in, negative out) for a member: counted
+    /// on 201, ignored when refused (a refusal writes nothing), uncertain without an answer.
+    pub fn record(&self, member: usize, points: i64, outcome: &Outcome) {
+        match outcome.status() {
+            Some(201) if points >= 0 => add(&self.credited, member, points),
+            Some(201) => add(&self.debited, member, -points),
+            Some(_) => {}
+            None => {
+                if let Some(flag) = self.uncertain.get(member) {
+                    flag.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// The balance the member should have, or `None` if a request's fate is unknown.
+    pub fn expected(&self, member: usize) -> Option<i64> {
+        if self.uncertain.get(member)?.load(Ordering::Relaxed) {
+            return None;
+        }
+        let credited = self.credited.get(member)?.load(Ordering::Relaxed);
+        let debited = self.debited.get(member)?.load(Ordering::Relaxed);
+        Some(START_BALANCE + credited - debited)
+    }
+
+    /// Points adjusted in and redeemed, over all members.
+    pub fn totals(&self) -> (i64, i64) {
+        let sum = |v: &[AtomicI64]| v.iter().map(|a| a.load(Ordering::Relaxed)).sum();
+        (sum(&self.credited), sum(&self.debited))
+    }
+}
+
+fn add(counters: &[AtomicI64], member: usize, points: i64) {
+    if let Some(counter) = counters.get(member) {
+        counter.fetch_add(points, Ordering::Relaxed);
+    }
+}
+
+/// What the balance check found.
+#[derive(Debug, Default)]
+pub struct MoneyCheck {
+    /// Members whose balance was compared.
+    pub checked: usize,
+    /// Members skipped because a request of theirs got no answer.
+    pub uncertain: usize,
+    /// Points adjusted in and redeemed by the scenarios (201 answers).
+    pub credited: i64,
+    pub debited: i64,
+    /// One line per member whose balance differs (at most `SHOWN`).
+    pub mismatches: Vec<String>,
+    pub mismatch_count: usize,
+}
+
+impl MoneyCheck {
+    /// Every checked balance is what the bench counted.
+    pub fn is_clean(&self) -> bool {
+        self.mismatch_count == 0
+    }
+}
+
+/// Reads every bench member's balance over HTTP and compares it with the book.
+pub async fn check(fixture: Arc<Fixture>, workers: usize) -> anyhow::Result<MoneyCheck> {
+    let shared = fixture.clone();
+    let found = pool::for_each(fixture.len(), workers, "checking", move |i| {
+        let fixture = shared.clone();
+        async move {
+            let Some(expected) = fixture.book.expected(i) else {
+                return Ok(None);
+            };
+            let actual = fixture.store.available(fixture.member(i)).await?;
+            Ok(Some((i, expected, actual)))
+        }
+    })
+    .await?;
+    let (credited, debited) = fixture.book.totals();
+    let mut check = MoneyCheck {
+        credited,
+        debited,
+        ..MoneyCheck::default()
+    };
+    for row in found {
+        let Some((i, expected, actual)) = row else {
+            check.uncertain += 1;
+            continue;
+        };
+        check.checked += 1;
+        if expected != actual {
+            check.mismatch_count += 1;
+            if check.mismatches.len() < SHOWN {
+                check.mismatches.push(format!(
+                    "member {}: the service says {actual} points, the bench counted {expected}",
+                    fixture.member(i)
+                ));
+            }
+        }
+    }
+    Ok(check)
+}

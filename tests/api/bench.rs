@@ -1,0 +1,88 @@
+//! `fidelio bench` against a real server: every scenario runs, nothing fails, and the money
+//! adds up, over HTTP and in the ledger.
+
+use std::time::Duration;
+
+use fidelio::bench::{self, Scenario, Settings};
+use fidelio::db::DatabaseUrl;
+
+use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp};
+
+/// A tiny bench of every scenario against the app, verifying the app's database.
+async fn tiny_bench(app: &TestApp) -> Settings {
+    app.admin_token().await;
+    Settings {
+        url: app.address.clone(),
+        admin_email: ADMIN_EMAIL.to_owned(),
+        admin_password: ADMIN_PASSWORD.to_owned(),
+        scenarios: Scenario::ALL.to_vec(),
+        clients: 4,
+        warmup: Duration::from_millis(200),
+        duration: Duration::from_secs(1),
+        members: 20,
+        database: DatabaseUrl::parse(&app.database.url).unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn the_bench_runs_every_scenario_without_errors_and_leaves_a_clean_ledger() {
+    let app = TestApp::spawn().await;
+    let settings = tiny_bench(&app).await;
+
+    let summary = bench::run(&settings).await.unwrap();
+
+    let names: Vec<_> = summary.figures.iter().map(|f| f.scenario).collect();
+    assert_eq!(names, ["spread", "hot", "read"]);
+    for figures in &summary.figures {
+        assert!(
+            figures.requests > 0,
+            "{} sent no requests",
+            figures.scenario
+        );
+        assert!(
+            figures.warmup_requests > 0,
+            "{} did not warm up",
+            figures.scenario
+        );
+        assert_eq!(figures.failures(), 0, "{figures:#?}");
+    }
+    assert_eq!(summary.money.checked, 21, "20 members and the hot one");
+    assert!(summary.money.credited > 0 && summary.money.debited > 0);
+    assert!(summary.money.is_clean(), "{:#?}", summary.money.mismatches);
+    assert!(
+        summary.verify.is_clean(),
+        "{:#?}",
+        summary.verify.differences
+    );
+    assert!(summary.verify.members >= 21);
+    assert!(summary.passed());
+    app.assert_ledger_verifies().await;
+}
+
+#[tokio::test]
+async fn the_bench_refuses_a_database_the_server_does_not_use_before_any_load() {
+    let app = TestApp::spawn().await;
+    let elsewhere = tempfile::tempdir().unwrap();
+    let other = elsewhere.path().join("other.db").display().to_string();
+    let settings = Settings {
+        database: DatabaseUrl::parse(&other).unwrap(),
+        ..tiny_bench(&app).await
+    };
+
+    let error = bench::run(&settings).await.unwrap_err();
+
+    assert!(error.to_string().contains("DATABASE_URL"), "{error:#}");
+}
+
+#[tokio::test]
+async fn a_wrong_admin_password_stops_the_bench_before_any_load() {
+    let app = TestApp::spawn().await;
+    let settings = Settings {
+        admin_password: "not the password".to_owned(),
+        ..tiny_bench(&app).await
+    };
+
+    let error = bench::run(&settings).await.unwrap_err();
+
+    assert!(error.to_string().contains("401"), "{error:#}");
+}
