@@ -10,3 +10,4 @@ mod events;
 mod helpers;
 mod members;
 mod operations;
+mod rules;
