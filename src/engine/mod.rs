@@ -10,6 +10,7 @@ pub mod outcome;
 pub mod period;
 pub mod refund;
 pub mod rule;
+pub mod tiers;
 #[cfg(test)]
 mod tests;
 
