@@ -4,7 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod concurrency;
 mod errors;
 mod helpers;
+mod ledger;
 mod members;
+mod model;
 mod operations;
+mod schema;
