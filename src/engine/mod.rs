@@ -10,8 +10,8 @@ pub mod outcome;
 pub mod period;
 pub mod refund;
 pub mod rule;
-pub mod tiers;
 #[cfg(test)]
 mod tests;
+pub mod tiers;
 
 pub use evaluate::{RuleSet, evaluate};

@@ -79,15 +79,24 @@ impl TierPolicy {
     /// Checks the ladder; errors name the field.
     pub fn check(&self) -> Result<(), AppError> {
         if self.levels.is_empty() {
-            return Err(AppError::invalid("levels", "levels: give at least one level"));
+            return Err(AppError::invalid(
+                "levels",
+                "levels: give at least one level",
+            ));
         }
         if !self.levels[0].threshold.is_zero() {
-            return Err(AppError::invalid("levels[0].threshold", "levels[0].threshold: the first level starts at 0"));
+            return Err(AppError::invalid(
+                "levels[0].threshold",
+                "levels[0].threshold: the first level starts at 0",
+            ));
         }
         for (i, level) in self.levels.iter().enumerate() {
             crate::domain::text(&format!("levels[{i}].name"), &level.name, 60)?;
             if self.levels[..i].iter().any(|l| l.name == level.name) {
-                return Err(AppError::invalid(format!("levels[{i}].name"), format!("levels[{i}].name: `{}` is used twice", level.name)));
+                return Err(AppError::invalid(
+                    format!("levels[{i}].name"),
+                    format!("levels[{i}].name: `{}` is used twice", level.name),
+                ));
             }
             if i > 0 && level.threshold <= self.levels[i - 1].threshold {
                 return Err(AppError::invalid(
@@ -96,13 +105,19 @@ impl TierPolicy {
                 ));
             }
             if level.multiplier < Decimal::ONE || level.multiplier > Decimal::from(100) {
-                return Err(AppError::invalid(format!("levels[{i}].multiplier"), format!("levels[{i}].multiplier: must be between 1 and 100")));
+                return Err(AppError::invalid(
+                    format!("levels[{i}].multiplier"),
+                    format!("levels[{i}].multiplier: must be between 1 and 100"),
+                ));
             }
         }
         if let Window::RollingMonths { months } = self.window
             && !(1..=120).contains(&months)
         {
-            return Err(AppError::invalid("window.months", "window.months: must be between 1 and 120"));
+            return Err(AppError::invalid(
+                "window.months",
+                "window.months: must be between 1 and 120",
+            ));
         }
         Ok(())
     }
@@ -113,7 +128,10 @@ impl TierPolicy {
 
     /// The highest level whose threshold `value` reaches.
     pub fn level_for(&self, value: Decimal) -> usize {
-        self.levels.iter().rposition(|l| value >= l.threshold).unwrap_or(0)
+        self.levels
+            .iter()
+            .rposition(|l| value >= l.threshold)
+            .unwrap_or(0)
     }
 }
 
@@ -160,11 +178,25 @@ pub fn hold_end(window: Window, tz: Tz, at: NaiveDateTime) -> Option<NaiveDateTi
 }
 
 /// After qualifying activity at `at`: an upgrade, a renewal of the hold, or nothing.
-pub fn after_activity(policy: &TierPolicy, standing: &Standing, measures: &Measures, tz: Tz, at: NaiveDateTime) -> Option<(Standing, Change)> {
+pub fn after_activity(
+    policy: &TierPolicy,
+    standing: &Standing,
+    measures: &Measures,
+    tz: Tz,
+    at: NaiveDateTime,
+) -> Option<(Standing, Change)> {
     let reached = policy.level_for(measures.window);
     if reached > standing.level {
         let held_until = hold_end(policy.window, tz, at);
-        return Some((Standing { level: reached, since: at, held_until, qualified_at: at }, Change::Upgrade));
+        return Some((
+            Standing {
+                level: reached,
+                since: at,
+                held_until,
+                qualified_at: at,
+            },
+            Change::Upgrade,
+        ));
     }
     if standing.level == 0 {
         return None;
@@ -176,12 +208,26 @@ pub fn after_activity(policy: &TierPolicy, standing: &Standing, measures: &Measu
         Window::Lifetime => false,
     };
     let held_until = hold_end(policy.window, tz, at);
-    (renews && held_until > standing.held_until)
-        .then(|| (Standing { held_until, qualified_at: at, ..standing.clone() }, Change::Renewal))
+    (renews && held_until > standing.held_until).then(|| {
+        (
+            Standing {
+                held_until,
+                qualified_at: at,
+                ..standing.clone()
+            },
+            Change::Renewal,
+        )
+    })
 }
 
 /// When the hold has ended by `now`: the level the member still qualifies for, or nothing.
-pub fn at_hold_end(policy: &TierPolicy, standing: &Standing, measures: &Measures, tz: Tz, now: NaiveDateTime) -> Option<(Standing, Change)> {
+pub fn at_hold_end(
+    policy: &TierPolicy,
+    standing: &Standing,
+    measures: &Measures,
+    tz: Tz,
+    now: NaiveDateTime,
+) -> Option<(Standing, Change)> {
     let ended = standing.held_until.is_some_and(|until| until <= now);
     if !ended || standing.level == 0 {
         return None;
@@ -190,21 +236,52 @@ pub fn at_hold_end(policy: &TierPolicy, standing: &Standing, measures: &Measures
         Window::CalendarYear => {
             let this_year = policy.level_for(measures.window);
             let last_year = policy.level_for(measures.last_year);
-            let year_start = period::start_of_day(tz, NaiveDate::from_ymd_opt(period::local(tz, now).year(), 1, 1).unwrap_or_default());
+            let year_start = period::start_of_day(
+                tz,
+                NaiveDate::from_ymd_opt(period::local(tz, now).year(), 1, 1).unwrap_or_default(),
+            );
             // Held through the end of the year after the one that supports it.
-            if this_year >= last_year { (this_year, now) } else { (last_year, year_start - chrono::Duration::seconds(1)) }
+            if this_year >= last_year {
+                (this_year, now)
+            } else {
+                (last_year, year_start - chrono::Duration::seconds(1))
+            }
         }
         _ => (policy.level_for(measures.window), now),
     };
     let level = level.min(standing.level);
-    let held_until = if level == 0 { None } else { hold_end(policy.window, tz, qualified_at) };
-    let change = if level < standing.level { Change::Downgrade } else { Change::Renewal };
-    let since = if level < standing.level { now } else { standing.since };
-    Some((Standing { level, since, held_until, qualified_at }, change))
+    let held_until = if level == 0 {
+        None
+    } else {
+        hold_end(policy.window, tz, qualified_at)
+    };
+    let change = if level < standing.level {
+        Change::Downgrade
+    } else {
+        Change::Renewal
+    };
+    let since = if level < standing.level {
+        now
+    } else {
+        standing.since
+    };
+    Some((
+        Standing {
+            level,
+            since,
+            held_until,
+            qualified_at,
+        },
+        change,
+    ))
 }
 
 /// The next level and what is missing to reach it.
-pub fn next_level<'p>(policy: &'p TierPolicy, standing: &Standing, measures: &Measures) -> Option<(&'p Level, Decimal)> {
+pub fn next_level<'p>(
+    policy: &'p TierPolicy,
+    standing: &Standing,
+    measures: &Measures,
+) -> Option<(&'p Level, Decimal)> {
     let next = policy.levels.get(standing.level + 1)?;
     Some((next, (next.threshold - measures.window).max(Decimal::ZERO)))
 }
@@ -213,9 +290,8 @@ pub fn next_level<'p>(policy: &'p TierPolicy, standing: &Standing, measures: &Me
 pub fn window_start(window: Window, tz: Tz, at: NaiveDateTime) -> Option<NaiveDateTime> {
     match window {
         Window::RollingMonths { months } => at.checked_sub_months(Months::new(months)),
-        Window::CalendarYear => {
-            NaiveDate::from_ymd_opt(period::local(tz, at).year(), 1, 1).map(|d| period::start_of_day(tz, d))
-        }
+        Window::CalendarYear => NaiveDate::from_ymd_opt(period::local(tz, at).year(), 1, 1)
+            .map(|d| period::start_of_day(tz, d)),
         Window::Lifetime => None,
     }
 }
@@ -234,27 +310,48 @@ mod tests {
     }
 
     fn level(name: &str, threshold: &str) -> Level {
-        Level { name: name.into(), threshold: d(threshold), multiplier: Decimal::ONE, benefits: vec![], points_never_expire: false }
+        Level {
+            name: name.into(),
+            threshold: d(threshold),
+            multiplier: Decimal::ONE,
+            benefits: vec![],
+            points_never_expire: false,
+        }
     }
 
     fn coffee() -> TierPolicy {
         TierPolicy {
             metric: Metric::PointsEarned,
             window: Window::RollingMonths { months: 12 },
-            levels: vec![level("Green", "0"), level("Gold", "500"), level("Reserve", "2500")],
+            levels: vec![
+                level("Green", "0"),
+                level("Gold", "500"),
+                level("Reserve", "2500"),
+            ],
         }
     }
 
     fn beauty() -> TierPolicy {
         TierPolicy {
-            metric: Metric::QualifyingSpend { items: ItemFilter::default() },
+            metric: Metric::QualifyingSpend {
+                items: ItemFilter::default(),
+            },
             window: Window::CalendarYear,
-            levels: vec![level("Insider", "0"), level("VIB", "350"), level("Rouge", "1000")],
+            levels: vec![
+                level("Insider", "0"),
+                level("VIB", "350"),
+                level("Rouge", "1000"),
+            ],
         }
     }
 
     fn base(at_: NaiveDateTime) -> Standing {
-        Standing { level: 0, since: at_, held_until: None, qualified_at: at_ }
+        Standing {
+            level: 0,
+            since: at_,
+            held_until: None,
+            qualified_at: at_,
+        }
     }
 
     const NY: Tz = chrono_tz::America::New_York;
@@ -263,51 +360,115 @@ mod tests {
     #[test]
     fn crossing_500_stars_makes_gold_at_once_for_12_months() {
         let now = at("2026-03-10 15:00");
-        let measures = Measures { window: d("510"), ..Measures::default() };
-        let (gold, change) = after_activity(&coffee(), &base(at("2026-01-01 00:00")), &measures, NY, now).unwrap();
+        let measures = Measures {
+            window: d("510"),
+            ..Measures::default()
+        };
+        let (gold, change) =
+            after_activity(&coffee(), &base(at("2026-01-01 00:00")), &measures, NY, now).unwrap();
         assert_eq!((gold.level, change), (1, Change::Upgrade));
         assert_eq!(gold.held_until, Some(at("2027-03-10 15:00")));
     }
 
     #[test]
     fn earning_the_threshold_again_renews_the_hold() {
-        let gold = Standing { level: 1, since: at("2026-03-10 15:00"), held_until: Some(at("2027-03-10 15:00")), qualified_at: at("2026-03-10 15:00") };
-        let not_yet = Measures { window: d("900"), since_qualified: d("400"), ..Measures::default() };
+        let gold = Standing {
+            level: 1,
+            since: at("2026-03-10 15:00"),
+            held_until: Some(at("2027-03-10 15:00")),
+            qualified_at: at("2026-03-10 15:00"),
+        };
+        let not_yet = Measures {
+            window: d("900"),
+            since_qualified: d("400"),
+            ..Measures::default()
+        };
         assert!(after_activity(&coffee(), &gold, &not_yet, NY, at("2026-09-01 12:00")).is_none());
-        let again = Measures { window: d("1010"), since_qualified: d("500"), ..Measures::default() };
-        let (renewed, change) = after_activity(&coffee(), &gold, &again, NY, at("2026-10-01 12:00")).unwrap();
+        let again = Measures {
+            window: d("1010"),
+            since_qualified: d("500"),
+            ..Measures::default()
+        };
+        let (renewed, change) =
+            after_activity(&coffee(), &gold, &again, NY, at("2026-10-01 12:00")).unwrap();
         assert_eq!(change, Change::Renewal);
         assert_eq!(renewed.held_until, Some(at("2027-10-01 12:00")));
     }
 
     #[test]
     fn a_rolling_hold_ends_at_the_level_still_reached() {
-        let reserve = Standing { level: 2, since: at("2025-05-01 00:00"), held_until: Some(at("2026-05-01 00:00")), qualified_at: at("2025-05-01 00:00") };
-        let measures = Measures { window: d("700"), ..Measures::default() };
+        let reserve = Standing {
+            level: 2,
+            since: at("2025-05-01 00:00"),
+            held_until: Some(at("2026-05-01 00:00")),
+            qualified_at: at("2025-05-01 00:00"),
+        };
+        let measures = Measures {
+            window: d("700"),
+            ..Measures::default()
+        };
         assert!(at_hold_end(&coffee(), &reserve, &measures, NY, at("2026-04-30 23:59")).is_none());
-        let (gold, change) = at_hold_end(&coffee(), &reserve, &measures, NY, at("2026-05-01 00:00")).unwrap();
+        let (gold, change) =
+            at_hold_end(&coffee(), &reserve, &measures, NY, at("2026-05-01 00:00")).unwrap();
         assert_eq!((gold.level, change), (1, Change::Downgrade));
         assert_eq!(gold.held_until, Some(at("2027-05-01 00:00")));
     }
 
     #[test]
     fn vib_reached_in_2026_is_held_through_2027_and_lost_on_1_january_2028() {
-        let measures = Measures { window: d("360.00"), ..Measures::default() };
+        let measures = Measures {
+            window: d("360.00"),
+            ..Measures::default()
+        };
         let reached = at("2026-06-01 19:00");
-        let (vib, _) = after_activity(&beauty(), &base(at("2026-01-01 08:00")), &measures, LA, reached).unwrap();
+        let (vib, _) = after_activity(
+            &beauty(),
+            &base(at("2026-01-01 08:00")),
+            &measures,
+            LA,
+            reached,
+        )
+        .unwrap();
         assert_eq!(vib.level, 1);
         let held_until = vib.held_until.unwrap();
-        assert_eq!(held_until, at("2028-01-01 08:00"), "midnight of 1 January 2028 in Los Angeles");
-        assert!(at_hold_end(&beauty(), &vib, &Measures::default(), LA, at("2027-12-31 12:00")).is_none());
-        let (insider, change) = at_hold_end(&beauty(), &vib, &Measures::default(), LA, held_until).unwrap();
-        assert_eq!((insider.level, change, insider.held_until), (0, Change::Downgrade, None));
+        assert_eq!(
+            held_until,
+            at("2028-01-01 08:00"),
+            "midnight of 1 January 2028 in Los Angeles"
+        );
+        assert!(
+            at_hold_end(
+                &beauty(),
+                &vib,
+                &Measures::default(),
+                LA,
+                at("2027-12-31 12:00")
+            )
+            .is_none()
+        );
+        let (insider, change) =
+            at_hold_end(&beauty(), &vib, &Measures::default(), LA, held_until).unwrap();
+        assert_eq!(
+            (insider.level, change, insider.held_until),
+            (0, Change::Downgrade, None)
+        );
     }
 
     #[test]
     fn on_1_january_last_years_spend_keeps_the_level_through_the_year() {
-        let vib = Standing { level: 1, since: at("2025-03-01 00:00"), held_until: Some(at("2027-01-01 08:00")), qualified_at: at("2025-03-01 00:00") };
-        let measures = Measures { window: d("0"), last_year: d("400"), ..Measures::default() };
-        let (kept, change) = at_hold_end(&beauty(), &vib, &measures, LA, at("2027-01-01 08:00")).unwrap();
+        let vib = Standing {
+            level: 1,
+            since: at("2025-03-01 00:00"),
+            held_until: Some(at("2027-01-01 08:00")),
+            qualified_at: at("2025-03-01 00:00"),
+        };
+        let measures = Measures {
+            window: d("0"),
+            last_year: d("400"),
+            ..Measures::default()
+        };
+        let (kept, change) =
+            at_hold_end(&beauty(), &vib, &measures, LA, at("2027-01-01 08:00")).unwrap();
         assert_eq!((kept.level, change), (1, Change::Renewal));
         assert_eq!(kept.held_until, Some(at("2028-01-01 08:00")));
     }

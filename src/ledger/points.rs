@@ -118,9 +118,13 @@ pub fn adjust(
     }
     let cause = actor.cause(Some(reason), None);
     if input.points < 0 {
+        let taken = input
+            .points
+            .checked_neg()
+            .ok_or_else(|| AppError::invalid("points", "points: more than any balance can hold"))?;
         let spend = Spend {
             kind: EntryKind::Adjust,
-            points: Points(-input.points),
+            points: Points(taken),
             cause,
         };
         return posting::spend(tx, member.id, &spend, now);

@@ -104,6 +104,7 @@ fn balances_of(member: &MemberRow, at: NaiveDateTime) -> Balances {
 }
 
 /// Adds points to a locked member as a new lot; released points first pay off any debt.
+/// Refused with 422 (naming `points`), writing nothing, when a stored balance cannot hold them.
 pub fn credit(
     tx: &mut DbConnection,
     member: &MemberRow,
@@ -112,7 +113,20 @@ pub fn credit(
 ) -> AppResult<Posted> {
     let points = credit.points.0;
     debug_assert!(points > 0, "a credit adds points");
+    let earns = matches!(credit.kind, EntryKind::Earn | EntryKind::Adjust);
     let pending = credit.available_at > now;
+    let fits = |stored: i64| stored.checked_add(points).is_some();
+    let bucket = if pending {
+        member.points_pending
+    } else {
+        member.points_available
+    };
+    if !(fits(member.balance_total()) && fits(bucket) && (!earns || fits(member.lifetime_earned))) {
+        return Err(AppError::invalid(
+            "points",
+            format!("points: the member's balance cannot hold {points} more points"),
+        ));
+    }
     let entry = rows::insert_entry(
         tx,
         &new_entry(
@@ -145,7 +159,7 @@ pub fn credit(
         balances.points_available += points - settled;
         balances.points_debt -= settled;
     }
-    if matches!(credit.kind, EntryKind::Earn | EntryKind::Adjust) {
+    if earns {
         balances.lifetime_earned += points;
     }
     let member = members::set_balances(tx, member.id, &balances)?;

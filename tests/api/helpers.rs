@@ -425,3 +425,126 @@ impl TestApp {
         .unwrap()
     }
 }
+
+/// A response read whole: status, whether it was a replay, and the exact body text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub replayed: bool,
+    pub text: String,
+}
+
+impl Reply {
+    pub async fn read(response: reqwest::Response) -> Reply {
+        let status = response.status();
+        let replayed = match response.headers().get("idempotent-replayed") {
+            None => false,
+            Some(value) => {
+                assert_eq!(value, "true", "Idempotent-Replayed is `true` when present");
+                true
+            }
+        };
+        let text = response.text().await.unwrap();
+        Reply {
+            status,
+            replayed,
+            text,
+        }
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|_| panic!("not JSON: {}", self.text))
+    }
+}
+
+impl TestApp {
+    /// A storefront `points/redeem` or `points/adjust` request (`action`), with `key` as its
+    /// `Idempotency-Key` when given.
+    pub fn points(
+        &self,
+        shop: &Shop,
+        external_id: &str,
+        action: &str,
+        key: Option<&str>,
+        request: &Value,
+    ) -> RequestBuilder {
+        let builder = self
+            .store(
+                shop,
+                Method::POST,
+                &format!("/v1/members/{external_id}/points/{action}"),
+            )
+            .json(request);
+        match key {
+            Some(key) => builder.header("idempotency-key", key),
+            None => builder,
+        }
+    }
+
+    /// Sends a `points/{action}` request and reads the whole response.
+    pub async fn move_points(
+        &self,
+        shop: &Shop,
+        external_id: &str,
+        action: &str,
+        key: &str,
+        request: Value,
+    ) -> Reply {
+        let response = self
+            .points(shop, external_id, action, Some(key), &request)
+            .send()
+            .await
+            .unwrap();
+        Reply::read(response).await
+    }
+
+    /// Every ledger entry of a member, newest first, following the cursor to the end.
+    pub async fn ledger(&self, shop: &Shop, external_id: &str) -> Vec<Value> {
+        let mut entries = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let query = cursor.map_or(String::new(), |c| format!("&cursor={c}"));
+            let response = self
+                .store(
+                    shop,
+                    Method::GET,
+                    &format!("/v1/members/{external_id}/ledger?limit=200{query}"),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            let page = body(response).await;
+            entries.extend(page["data"].as_array().unwrap().iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return entries,
+            }
+        }
+    }
+
+    /// Runs `work` with a connection to the app's database, off the async threads.
+    pub async fn with_db<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut fidelio::db::DbConn) -> T + Send + 'static,
+    ) -> T {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || work(&mut db.get().unwrap()))
+            .await
+            .unwrap()
+    }
+
+    /// The stored row of a member, read straight from the database.
+    pub async fn member_row(
+        &self,
+        shop: &Shop,
+        external_id: &str,
+    ) -> fidelio::db::models::members::MemberRow {
+        let (slug, external_id) = (shop.slug.clone(), external_id.to_owned());
+        self.with_db(move |conn| {
+            let program = fidelio::programs::require(conn, &slug).unwrap();
+            fidelio::members::require(conn, program.id, &external_id).unwrap()
+        })
+        .await
+    }
+}

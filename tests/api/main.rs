@@ -5,9 +5,13 @@
 
 mod auth;
 mod bench;
+mod concurrency;
 mod errors;
 mod events;
 mod helpers;
+mod ledger;
 mod members;
+mod model;
 mod operations;
 mod rules;
+mod schema;
