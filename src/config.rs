@@ -85,6 +85,11 @@ pub struct ServeArgs {
     #[arg(long, env = "FIDELIO_MEMBER_TOKEN_TTL", default_value_t = 3600)]
     pub member_token_ttl: i64,
 
+    /// Seconds between runs of the time-based work `fidelio tick` does (pending points, expiry,
+    /// tier holds, birthdays); 0 turns the schedule off. Safe on every instance at once.
+    #[arg(long, env = "FIDELIO_TICK_INTERVAL", default_value_t = 60)]
+    pub tick_interval: u64,
+
     /// Seconds to let in-flight requests finish after SIGTERM.
     #[arg(long, env = "FIDELIO_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,

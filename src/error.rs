@@ -208,8 +208,21 @@ impl ResponseError for AppError {
 }
 
 impl From<diesel::result::Error> for AppError {
+    /// A transaction PostgreSQL aborted to break a deadlock or a serialization conflict wrote
+    /// nothing and can simply be retried: 503 with `Retry-After`, not 500.
     fn from(error: diesel::result::Error) -> Self {
-        AppError::Internal(error.into())
+        use diesel::result::{DatabaseErrorKind, Error};
+        match &error {
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                tracing::warn!(%error, "transaction aborted by a concurrent one");
+                AppError::Unavailable("a concurrent request conflicted with this one; retry".into())
+            }
+            Error::DatabaseError(_, info) if info.message().contains("deadlock detected") => {
+                tracing::warn!(%error, "transaction aborted to break a deadlock");
+                AppError::Unavailable("a concurrent request conflicted with this one; retry".into())
+            }
+            _ => AppError::Internal(error.into()),
+        }
     }
 }
 

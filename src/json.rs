@@ -6,6 +6,14 @@ use serde_json::error::Category;
 
 use crate::error::AppError;
 
+/// For fields where `null` means something: tells a field sent as `null` (`Some(None)`) from
+/// one not sent (`None`, with `#[serde(default)]`).
+pub fn present<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 /// Parses JSON text into `T`.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);

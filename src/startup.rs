@@ -20,6 +20,7 @@ use crate::config::{DatabaseArgs, ServeArgs};
 use crate::db::models::settings;
 use crate::db::{Db, DbConn};
 use crate::error::AppError;
+use crate::jobs;
 use crate::metrics::PoolCollector;
 use crate::rules::RuleCache;
 use crate::state::{AppState, TokenLifetimes};
@@ -33,12 +34,13 @@ pub struct Application {
 impl Application {
     /// Opens the database, applies migrations, loads the token secret and binds the listener.
     pub async fn build(database: &DatabaseArgs, serve: &ServeArgs) -> anyhow::Result<Self> {
+        // Bind first: a taken port fails before any database connection opens.
+        let listener = TcpListener::bind(serve.bind)
+            .with_context(|| format!("cannot listen on {}", serve.bind))?;
         let db = open_database(database).await?;
         let secret = serve.jwt_secret.clone();
         let conn_db = db.clone();
         let secret = web::block(move || token_secret(&mut *conn_db.get()?, secret)).await??;
-        let listener = TcpListener::bind(serve.bind)
-            .with_context(|| format!("cannot listen on {}", serve.bind))?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             db,
@@ -50,6 +52,12 @@ impl Application {
             login_limiter: LoginLimiter::default(),
             rules: RuleCache::default(),
         });
+        if serve.tick_interval > 0 {
+            jobs::spawn_schedule(
+                state.db.clone(),
+                std::time::Duration::from_secs(serve.tick_interval),
+            );
+        }
         let server = server(listener, state, serve)?;
         Ok(Application { port, server })
     }

@@ -12,6 +12,7 @@ use crate::ledger::history;
 use crate::ledger::points::{self, Actor, AdjustPoints};
 use crate::ledger::posting::Cause;
 use crate::members::{self, UpdateMember};
+use crate::programs;
 use crate::state::AppState;
 
 pub async fn show(
@@ -21,8 +22,9 @@ pub async fn show(
 ) -> AppResult<MemberView> {
     state
         .run(move |conn| {
+            let program = programs::by_id(conn, program_id)?;
             let member = members::require(conn, program_id, &external_id)?;
-            MemberView::load(conn, member)
+            MemberView::load(conn, &program, member)
         })
         .await
 }
@@ -36,8 +38,9 @@ pub async fn update(
     state
         .run(move |conn| {
             write_tx(conn, |tx| {
+                let program = programs::by_id(tx, program_id)?;
                 let member = members::update(tx, program_id, &external_id, &input, now_utc())?;
-                MemberView::load(tx, member)
+                MemberView::load(tx, &program, member)
             })
         })
         .await
@@ -52,8 +55,9 @@ pub async fn close(
     state
         .run(move |conn| {
             write_tx(conn, |tx| {
+                let program = programs::by_id(tx, program_id)?;
                 let member = members::close(tx, program_id, &external_id, cause, now_utc())?;
-                MemberView::load(tx, member)
+                MemberView::load(tx, &program, member)
             })
         })
         .await

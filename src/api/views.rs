@@ -8,11 +8,14 @@ use crate::db::DbConnection;
 use crate::db::models::api_keys::ApiKeyRow;
 use crate::db::models::ledger::EntryRow;
 use crate::db::models::members::{self, MemberRow};
+use crate::engine::birthday::BirthdayPolicy;
+use crate::engine::expiry::ExpiryPolicy;
 use crate::error::AppResult;
 use crate::ledger::Balance;
 use crate::ledger::history::HistoryEntry;
 use crate::ledger::posting::Posted;
 use crate::programs::Program;
+use crate::tiers::{self, TierView};
 
 /// A UTC time as RFC 3339.
 pub fn utc(at: NaiveDateTime) -> DateTime<Utc> {
@@ -30,6 +33,12 @@ pub struct ProgramView {
     pub point_value: String,
     /// Unknown members are enrolled by their first event.
     pub auto_enrol: bool,
+    /// How points expire.
+    pub expiry: ExpiryPolicy,
+    /// The birthday reward, if any.
+    pub birthday: Option<BirthdayPolicy>,
+    /// Whether the program has a tier ladder (`/tiers`).
+    pub has_tiers: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -44,6 +53,9 @@ impl From<Program> for ProgramView {
             point_name: p.point_name,
             point_value: p.point_value.to_string(),
             auto_enrol: p.auto_enrol,
+            expiry: p.expiry,
+            birthday: p.birthday,
+            has_tiers: p.tiers.is_some(),
             created_at: utc(p.created_at),
             updated_at: utc(p.updated_at),
         }
@@ -102,11 +114,16 @@ pub struct MemberView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<DateTime<Utc>>,
     pub balance: Balance,
+    /// The member's tier and progress to the next (programs with tiers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<TierView>,
 }
 
 impl MemberView {
+    /// The view without the tier (for lists).
     pub fn new(member: MemberRow, referred_by: Option<String>) -> Self {
         MemberView {
+            tier: None,
             balance: Balance::from(&member),
             external_id: member.external_id,
             email: member.email,
@@ -121,13 +138,17 @@ impl MemberView {
         }
     }
 
-    /// The view of a member, looking up who referred it.
-    pub fn load(conn: &mut DbConnection, member: MemberRow) -> AppResult<Self> {
+    /// The whole view of a member: who referred it, its tier and progress.
+    pub fn load(conn: &mut DbConnection, program: &Program, member: MemberRow) -> AppResult<Self> {
         let referred_by = member
             .referred_by
             .map(|id| members::external_id_of(conn, id))
             .transpose()?;
-        Ok(MemberView::new(member, referred_by))
+        let tier = tiers::view(conn, program, &member, crate::db::now_utc())?;
+        Ok(MemberView {
+            tier,
+            ..MemberView::new(member, referred_by)
+        })
     }
 }
 

@@ -105,7 +105,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify => return verify(&open(&cli.database)?),
         Command::Tick { now } => {
             let at = now.map_or_else(crate::db::now_utc, |t| t.naive_utc());
-            let report = jobs::tick(&mut *open(&cli.database)?.get()?, at)
+            let report = jobs::tick_exclusive(&mut *open(&cli.database)?.get()?, at)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "tick as of {}: {}",

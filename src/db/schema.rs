@@ -31,6 +31,9 @@ diesel::table! {
         updated_at -> Timestamp,
         auto_enrol -> Bool,
         config_version -> BigInt,
+        tier_policy -> Nullable<Text>,
+        expiry_policy -> Nullable<Text>,
+        birthday_policy -> Nullable<Text>,
     }
 }
 
@@ -67,6 +70,12 @@ diesel::table! {
         enrolled_at -> Timestamp,
         updated_at -> Timestamp,
         closed_at -> Nullable<Timestamp>,
+        tier -> Nullable<Text>,
+        tier_since -> Nullable<Timestamp>,
+        tier_held_until -> Nullable<Timestamp>,
+        tier_qualified_at -> Nullable<Timestamp>,
+        last_activity_at -> Nullable<Timestamp>,
+        birthday_md -> Nullable<Integer>,
     }
 }
 
@@ -180,6 +189,7 @@ diesel::table! {
         refunded_minor -> BigInt,
         points_reversed -> BigInt,
         api_key_id -> Nullable<BigInt>,
+        qualifying_minor -> Nullable<BigInt>,
     }
 }
 
@@ -199,6 +209,42 @@ diesel::table! {
         event_type -> Text,
         events -> BigInt,
         amount_minor -> BigInt,
+    }
+}
+
+diesel::table! {
+    qualifying_activity (id) {
+        id -> BigInt,
+        member_id -> BigInt,
+        occurred_at -> Timestamp,
+        amount -> BigInt,
+        event_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    tier_changes (id) {
+        id -> BigInt,
+        member_id -> BigInt,
+        from_tier -> Nullable<Text>,
+        to_tier -> Text,
+        change -> Text,
+        reason -> Text,
+        held_until -> Nullable<Timestamp>,
+        event_id -> Nullable<BigInt>,
+        admin_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    birthday_grants (id) {
+        id -> BigInt,
+        member_id -> BigInt,
+        year -> Integer,
+        reward -> Text,
+        valid_until -> Timestamp,
+        created_at -> Timestamp,
     }
 }
 
@@ -227,4 +273,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     rule_usage,
     member_event_counts,
+    qualifying_activity,
+    tier_changes,
+    birthday_grants,
 );

@@ -8,13 +8,23 @@ pub fn config() -> ProgramConfig {
     ProgramConfig {
         program: json!({
             "slug": "beauty", "name": "Beauty Club", "time_zone": "America/Los_Angeles",
-            "currency": "USD", "point_name": "points", "point_value": "0.02"
+            "currency": "USD", "point_name": "points", "point_value": "0.02",
+            "expiry": {"type": "inactivity_months", "months": 18},
+            "birthday": {"reward": "birthday-gift", "validity": {"type": "end_of_month"}}
+        }),
+        tiers: json!({
+            "metric": {"type": "qualifying_spend", "items": {"exclude_categories": ["gift_card"]}},
+            "window": {"type": "calendar_year"},
+            "levels": [
+                {"name": "Insider", "threshold": "0", "benefits": ["1 point per 1.00", "Birthday gift"]},
+                {"name": "VIB", "threshold": "350", "benefits": ["1 point per 1.00", "Birthday gift", "VIB events"]},
+                {"name": "Rouge", "threshold": "1000",
+                 "benefits": ["1 point per 1.00", "Birthday gift", "Rouge rewards", "Free shipping"]}
+            ]
         }),
         rules: vec![
             json!({"slug": "points-per-dollar", "name": "1 point per 1.00 of merchandise", "event_type": "purchase", "priority": 100,
                    "effects": [{"type": "points_per_amount", "rate": "1", "items": {"exclude_categories": ["gift_card"]}}]}),
-            json!({"slug": "tier-multiplier", "name": "Tier multiplier", "event_type": "purchase", "priority": 80,
-                   "effects": [{"type": "tier_multiplier"}]}),
             json!({"slug": "online-return-window", "name": "Online orders wait out the 14-day return window",
                    "event_type": "purchase", "priority": 90,
                    "conditions": [{"field": "channel", "op": "eq", "value": "online"}],

@@ -8,7 +8,22 @@ pub fn config() -> ProgramConfig {
     ProgramConfig {
         program: json!({
             "slug": "coffee", "name": "Coffee Rewards", "time_zone": "America/New_York",
-            "currency": "USD", "point_name": "Stars", "point_value": "0.04"
+            "currency": "USD", "point_name": "Stars", "point_value": "0.04",
+            "expiry": {"type": "lot_months", "months": 7},
+            "birthday": {"reward": "birthday-treat",
+                         "validity": {"type": "days", "days": 1, "by_tier": {"Gold": 7, "Reserve": 30}}}
+        }),
+        tiers: json!({
+            "metric": {"type": "points_earned"},
+            "window": {"type": "rolling_months", "months": 12},
+            "levels": [
+                {"name": "Green", "threshold": "0", "multiplier": "1",
+                 "benefits": ["Earn 1 Star per 1.00", "Birthday reward"]},
+                {"name": "Gold", "threshold": "500", "multiplier": "1.2", "points_never_expire": true,
+                 "benefits": ["Earn 1.2 Stars per 1.00", "Stars never expire", "Birthday reward for 7 days"]},
+                {"name": "Reserve", "threshold": "2500", "multiplier": "1.7", "points_never_expire": true,
+                 "benefits": ["Earn 1.7 Stars per 1.00", "Stars never expire", "Birthday reward for 30 days"]}
+            ]
         }),
         rules: vec![
             json!({"slug": "stars-per-dollar", "name": "1 Star per 1.00", "event_type": "purchase", "priority": 100,

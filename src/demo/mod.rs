@@ -12,4 +12,6 @@ pub struct ProgramConfig {
     pub program: Value,
     /// Bodies of `POST /v1/admin/programs/{program}/rules`.
     pub rules: Vec<Value>,
+    /// Body of `PUT /v1/admin/programs/{program}/tiers`.
+    pub tiers: Value,
 }

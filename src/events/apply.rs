@@ -8,25 +8,32 @@ use crate::db::models::counters;
 use crate::db::models::members::{self as member_rows, MemberRow};
 use crate::domain::Points;
 use crate::engine::outcome::Outcome;
+use crate::engine::tiers::Metric;
 use crate::error::AppResult;
 use crate::ledger::EntryKind;
 use crate::ledger::posting::{self, Cause, Credit};
+use crate::programs::Program;
+use crate::tiers::{self, ChangeCause};
 
 /// Credits the outcome to the (locked) member and its referrer; returns the member after.
+/// Lots expire as the program's policy says, counted from when the event occurred.
 pub fn credit(
     tx: &mut DbConnection,
+    program: &Program,
     member: MemberRow,
     event_id: i64,
+    occurred_at: NaiveDateTime,
     outcome: &Outcome,
     now: NaiveDateTime,
 ) -> AppResult<MemberRow> {
+    let expires_at = program.expiry.lot_expiry(program.time_zone, occurred_at);
     let mut member = member;
     for line in outcome.lines.iter().filter(|l| l.points > 0) {
         let credit = Credit {
             kind: EntryKind::Earn,
             points: Points(line.points),
             available_at: outcome.available_at,
-            expires_at: None,
+            expires_at,
             cause: Cause {
                 reason: Some(line.name.clone()),
                 event_id: Some(event_id),
@@ -43,7 +50,7 @@ pub fn credit(
             kind: EntryKind::Earn,
             points: Points(award.points),
             available_at: now,
-            expires_at: None,
+            expires_at: program.expiry.lot_expiry(program.time_zone, now),
             cause: Cause {
                 reason: Some(format!("referred {}", member.external_id)),
                 event_id: Some(event_id),
@@ -52,7 +59,17 @@ pub fn credit(
                 ..Cause::default()
             },
         };
-        posting::credit(tx, &referrer, &credit, now)?;
+        let referrer = posting::credit(tx, &referrer, &credit, now)?.member;
+        if matches!(
+            program.tiers.as_ref().map(|t| &t.metric),
+            Some(Metric::PointsEarned)
+        ) {
+            let cause = ChangeCause {
+                event_id: Some(event_id),
+                admin_id: None,
+            };
+            tiers::after_activity(tx, program, &referrer, award.points, now, cause)?;
+        }
     }
     for increment in &outcome.usage {
         counters::add_usage(

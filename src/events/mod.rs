@@ -16,12 +16,14 @@ use crate::db::models::events::{self as rows, EventRow, NewEvent};
 use crate::db::models::members::{self as member_rows, MemberRow};
 use crate::db::{DbConn, DbConnection, is_unique_violation, write_tx};
 use crate::engine::event::{Event, EventType};
+use crate::engine::tiers::Metric;
 use crate::engine::{self, RuleSet};
 use crate::error::{AppError, AppResult};
 use crate::ledger::Balance;
 use crate::members::{self, EnrolMember, MemberStatus};
 use crate::programs::Program;
 use crate::rules::RuleCache;
+use crate::tiers::{self, ChangeCause};
 
 /// The stored outcome of an event: new (201) or replayed for a re-post of its id (200).
 pub enum Recorded {
@@ -66,7 +68,10 @@ pub fn record(
     let rules = cache.get(conn, program)?;
     for _ in 0..3 {
         let attempt = write_tx(conn, |tx| {
+            // The member's lock first: inserting the event (which references the member)
+            // before it would let two events of one member deadlock on PostgreSQL.
             let member = member_for(tx, program, &input.member, now)?;
+            let member = member_rows::lock(tx, member.id)?;
             let new = NewEvent {
                 program_id: program.id,
                 external_id: &event.id,
@@ -80,6 +85,7 @@ pub fn record(
                 order_id: event.order_id.as_deref(),
                 amount_minor: purchase_amount(program, &event)?,
                 api_key_id,
+                qualifying_minor: qualifying_spend(program, &event)?,
             };
             let row = rows::insert(tx, &new).map_err(|e| {
                 if is_unique_violation(&e) {
@@ -88,7 +94,6 @@ pub fn record(
                     e.into()
                 }
             })?;
-            let member = member_rows::lock(tx, member.id)?;
             let (outcome, earned) =
                 decide_and_write(tx, program, &rules, &event, &row, member, now)?;
             let json = serde_json::to_string(&outcome).map_err(|e| AppError::Internal(e.into()))?;
@@ -181,6 +186,19 @@ fn purchase_amount(program: &Program, event: &Event) -> AppResult<Option<i64>> {
     }
 }
 
+/// A purchase's money that counts towards tiers measured by spend, in minor units.
+fn qualifying_spend(program: &Program, event: &Event) -> AppResult<Option<i64>> {
+    match (&event.kind, program.tiers.as_ref().map(|t| &t.metric)) {
+        (EventType::Purchase, Some(Metric::QualifyingSpend { items })) => {
+            let spend = event
+                .eligible_amount(items)
+                .round_dp(program.currency.exponent);
+            Ok(Some(program.currency.to_minor("amount", spend)?))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Decides what the event does to the member and writes it; returns the outcome and the points
 /// the event earned the member.
 fn decide_and_write(
@@ -192,9 +210,11 @@ fn decide_and_write(
     member: MemberRow,
     now: NaiveDateTime,
 ) -> AppResult<(EventOutcome, i64)> {
-    let mut notes = Vec::new();
     let counted = program.currency.to_minor("amount", event.merchandise())?;
     counters::add_event(tx, member.id, event.kind.as_str(), counted)?;
+    if event.kind == EventType::Purchase {
+        member_rows::touch_activity(tx, member.id, event.occurred_at)?;
+    }
     let mut outcome = EventOutcome {
         event: EventRef {
             id: event.id.clone(),
@@ -208,11 +228,24 @@ fn decide_and_write(
         referrer: None,
         reversed: None,
         balance: Balance::from(&member),
+        tier: None,
         notes: Vec::new(),
     };
+    let cause = ChangeCause {
+        event_id: Some(row.id),
+        admin_id: None,
+    };
     if event.kind == EventType::Refund {
-        let refunded = refund::apply(tx, member, event, row.id, &program.currency, now)?;
+        let refunded = refund::apply(tx, program, member, event, row.id, now)?;
         outcome.points_awarded = -refunded.reversed.as_ref().map_or(0, |r| r.points);
+        outcome.tier = tiers::after_activity(
+            tx,
+            program,
+            &refunded.member,
+            -refunded.qualifying,
+            event.occurred_at,
+            cause,
+        )?;
         outcome.reversed = refunded.reversed;
         outcome.notes.extend(refunded.note);
         outcome.balance = Balance::from(&refunded.member);
@@ -225,13 +258,27 @@ fn decide_and_write(
         return Ok((outcome, 0));
     }
     let member = if event.kind == EventType::Referral {
-        link_referrer(tx, member, event, &mut notes)?
+        link_referrer(tx, member, event, &mut outcome.notes)?
     } else {
         member
     };
-    let state = state::load(tx, &member, rules, event)?;
+    let state = state::load(tx, program, &member, rules, event)?;
     let decision = engine::evaluate(rules, event, &state, now);
-    let member = apply::credit(tx, member, row.id, &decision, now)?;
+    let member = apply::credit(
+        tx,
+        program,
+        member,
+        row.id,
+        event.occurred_at,
+        &decision,
+        now,
+    )?;
+    let qualifying = match program.tiers.as_ref().map(|t| &t.metric) {
+        Some(Metric::PointsEarned) => decision.points,
+        _ => row.qualifying_minor.unwrap_or(0),
+    };
+    outcome.tier =
+        tiers::after_activity(tx, program, &member, qualifying, event.occurred_at, cause)?;
     let pending = decision.available_at > now;
     outcome.points_awarded = decision.points;
     outcome.awarded = Awarded {
@@ -242,7 +289,6 @@ fn decide_and_write(
     outcome.rules = decision.lines;
     outcome.referrer = decision.referrer_award;
     outcome.balance = Balance::from(&member);
-    outcome.notes = notes;
     Ok((outcome, decision.points))
 }
 

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::engine::outcome::{Line, ReferrerAward};
 use crate::ledger::Balance;
+use crate::tiers::TierOutcome;
 
 /// Which event this is the outcome of.
 #[derive(Debug, Serialize, ToSchema)]
@@ -53,6 +54,10 @@ pub struct EventOutcome {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reversed: Option<Reversed>,
     pub balance: Balance,
+    /// The member's tier after the event, and whether the event changed it (programs with
+    /// tiers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<TierOutcome>,
     /// Anything else worth knowing (a suspended member earns nothing, a refund of an unknown
     /// order reverses nothing, ...).
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -7,17 +7,21 @@ use crate::db::DbConnection;
 use crate::db::models::events as event_rows;
 use crate::db::models::ledger as ledger_rows;
 use crate::db::models::members::MemberRow;
-use crate::domain::{Currency, Points};
+use crate::domain::Points;
 use crate::engine::event::Event;
 use crate::engine::refund::{RefundablePurchase, reversal};
+use crate::engine::tiers::Metric;
 use crate::error::AppResult;
 use crate::ledger::EntryKind;
 use crate::ledger::posting::{self, Cause, TakeBack};
+use crate::programs::Program;
 
 /// What a refund did.
 pub struct Refunded {
     pub member: MemberRow,
     pub reversed: Option<Reversed>,
+    /// What it took back from the tier metric (points, or money in minor units).
+    pub qualifying: i64,
     pub note: Option<String>,
 }
 
@@ -26,12 +30,13 @@ pub struct Refunded {
 /// balance.
 pub fn apply(
     tx: &mut DbConnection,
+    program: &Program,
     member: MemberRow,
     event: &Event,
     refund_id: i64,
-    currency: &Currency,
     now: NaiveDateTime,
 ) -> AppResult<Refunded> {
+    let currency = &program.currency;
     let order_id = event.order_id.clone().unwrap_or_default();
     let Some(purchase) = event_rows::purchase_by_order(tx, member.id, &order_id)? else {
         let note = format!(
@@ -40,6 +45,7 @@ pub fn apply(
         return Ok(Refunded {
             member,
             reversed: None,
+            qualifying: 0,
             note: Some(note),
         });
     };
@@ -81,9 +87,27 @@ pub fn apply(
         order_id,
         refunded_total: currency.format_minor(reversal.refunded_total),
     };
+    let qualifying = match program.tiers.as_ref().map(|t| &t.metric) {
+        Some(Metric::PointsEarned) => reversal.points,
+        Some(Metric::QualifyingSpend { .. }) => {
+            let spend = purchase.qualifying_minor.unwrap_or(0);
+            share(spend, reversal.refunded_total, before.amount)
+                - share(spend, before.refunded, before.amount)
+        }
+        None => 0,
+    };
     Ok(Refunded {
         member,
         reversed: Some(reversed),
+        qualifying,
         note: None,
     })
+}
+
+/// The part of `total` that `refunded` of `amount` stands for.
+fn share(total: i64, refunded: i64, amount: i64) -> i64 {
+    if amount <= 0 || refunded >= amount {
+        return total;
+    }
+    i64::try_from(i128::from(total) * i128::from(refunded) / i128::from(amount)).unwrap_or(total)
 }

@@ -11,10 +11,13 @@ use crate::engine::member::{MemberState, Referrer, Usage};
 use crate::engine::period;
 use crate::error::AppResult;
 use crate::members::MemberStatus;
+use crate::programs::Program;
+use crate::tiers;
 
 /// The member's state before `event`, with the usage of every limited rule that could fire.
 pub fn load(
     tx: &mut DbConnection,
+    program: &Program,
     member: &MemberRow,
     rules: &RuleSet,
     event: &Event,
@@ -65,7 +68,7 @@ pub fn load(
         email: member.email.clone(),
         enrolled_at: member.enrolled_at,
         birthday: member.birthday,
-        tier: None,
+        tier: tiers::tier_state(program, member),
         lifetime_earned: member.lifetime_earned,
         event_counts,
         referrer,

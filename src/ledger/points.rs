@@ -12,6 +12,7 @@ use crate::db::models::members as member_rows;
 use crate::domain::{self, Points};
 use crate::error::{AppError, AppResult};
 use crate::members::{self, MemberStatus};
+use crate::programs;
 
 /// Points burnt at checkout.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -92,11 +93,14 @@ pub fn redeem(
         points: Points(input.points),
         cause: actor.cause(reason, order_id),
     };
-    posting::spend(tx, member.id, &spend, now)
+    let posted = posting::spend(tx, member.id, &spend, now)?;
+    member_rows::touch_activity(tx, member.id, now)?;
+    Ok(posted)
 }
 
 /// Adds or takes points by hand. Taking is refused like a redemption when the released
-/// points do not cover it. Added points never expire and are available at once.
+/// points do not cover it. Added points are available at once and expire as the program's
+/// lots do.
 pub fn adjust(
     tx: &mut DbConnection,
     program_id: i64,
@@ -130,11 +134,12 @@ pub fn adjust(
         return posting::spend(tx, member.id, &spend, now);
     }
     let member = member_rows::lock(tx, member.id)?;
+    let program = programs::by_id(tx, program_id)?;
     let credit = Credit {
         kind: EntryKind::Adjust,
         points: Points(input.points),
         available_at: now,
-        expires_at: None,
+        expires_at: program.expiry.lot_expiry(program.time_zone, now),
         cause,
     };
     posting::credit(tx, &member, &credit, now)

@@ -3,7 +3,7 @@
 mod referral_code;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::DbConnection;
@@ -12,6 +12,7 @@ use crate::db::models::members::{
     self as rows, MemberFilter, MemberRow, NewMember, ProfileChanges,
 };
 use crate::domain::{self, Points};
+use crate::engine::birthday::month_day;
 use crate::error::{AppError, AppResult};
 use crate::ledger::EntryKind;
 use crate::ledger::posting::{self, Cause, TakeBack};
@@ -57,23 +58,16 @@ pub struct EnrolMember {
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMember {
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(value_type = Option<String>)]
     pub email: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(value_type = Option<String>)]
     pub name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(value_type = Option<NaiveDate>)]
     pub birthday: Option<Option<NaiveDate>>,
     pub status: Option<MemberStatus>,
-}
-
-/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// Checks a storefront's id for a customer: visible ASCII that is safe in a URL path.
@@ -148,6 +142,7 @@ pub fn enrol(
             status: MemberStatus::Active.as_str(),
             enrolled_at: now,
             updated_at: now,
+            birthday_md: birthday.map(month_day),
         },
     )?;
     Ok(row)
@@ -262,6 +257,7 @@ pub fn update(
         email: email.as_ref().map(|e| e.as_deref()),
         name: name.as_ref().map(|n| n.as_deref()),
         birthday,
+        birthday_md: birthday.map(|b| b.map(month_day)),
         referred_by: None,
         status: input.status.map(MemberStatus::as_str),
         closed_at: None,
@@ -309,6 +305,7 @@ pub fn close(
         email: Some(None),
         name: Some(None),
         birthday: Some(None),
+        birthday_md: Some(None),
         referred_by: None,
         status: Some(MemberStatus::Closed.as_str()),
         closed_at: Some(Some(now)),

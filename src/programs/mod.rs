@@ -13,6 +13,9 @@ use utoipa::ToSchema;
 use crate::db::models::programs::{self as rows, NewProgram, ProgramChanges, ProgramRow};
 use crate::db::{DbConn, DbConnection, is_unique_violation, now_utc, write_tx};
 use crate::domain::{self, Currency};
+use crate::engine::birthday::BirthdayPolicy;
+use crate::engine::expiry::ExpiryPolicy;
+use crate::engine::tiers::TierPolicy;
 use crate::error::{AppError, AppResult};
 
 /// A program, with its settings parsed.
@@ -30,6 +33,10 @@ pub struct Program {
     pub auto_enrol: bool,
     /// Bumped by every configuration change.
     pub config_version: i64,
+    /// The tier ladder, if the program has tiers.
+    pub tiers: Option<TierPolicy>,
+    pub expiry: ExpiryPolicy,
+    pub birthday: Option<BirthdayPolicy>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -42,6 +49,11 @@ impl TryFrom<ProgramRow> for Program {
             AppError::Internal(anyhow::anyhow!("program {} has an invalid {what}", row.id))
         };
         Ok(Program {
+            tiers: policy(&row.tier_policy).map_err(|_| corrupt("tier policy"))?,
+            expiry: policy(&row.expiry_policy)
+                .map_err(|_| corrupt("expiry policy"))?
+                .unwrap_or_default(),
+            birthday: policy(&row.birthday_policy).map_err(|_| corrupt("birthday policy"))?,
             time_zone: row.time_zone.parse().map_err(|_| corrupt("time zone"))?,
             currency: Currency::parse("currency", &row.currency)
                 .map_err(|_| corrupt("currency"))?,
@@ -56,6 +68,11 @@ impl TryFrom<ProgramRow> for Program {
             updated_at: row.updated_at,
         })
     }
+}
+
+/// A stored policy, parsed.
+fn policy<T: serde::de::DeserializeOwned>(json: &Option<String>) -> serde_json::Result<Option<T>> {
+    json.as_deref().map(serde_json::from_str).transpose()
 }
 
 /// A new program, as an admin describes it.
@@ -75,6 +92,10 @@ pub struct CreateProgram {
     pub point_value: Option<String>,
     /// Enrol unknown members on their first event instead of refusing it with 404. Default false.
     pub auto_enrol: Option<bool>,
+    /// How points expire. Default never.
+    pub expiry: Option<ExpiryPolicy>,
+    /// The birthday reward. Default none.
+    pub birthday: Option<BirthdayPolicy>,
 }
 
 /// Changes to a program; absent fields stay as they are. The slug and currency are fixed.
@@ -87,6 +108,12 @@ pub struct UpdateProgram {
     pub point_value: Option<String>,
     /// Enrol unknown members on their first event instead of refusing it with 404.
     pub auto_enrol: Option<bool>,
+    /// How points expire.
+    pub expiry: Option<ExpiryPolicy>,
+    /// The birthday reward; `null` for none.
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(value_type = Option<BirthdayPolicy>)]
+    pub birthday: Option<Option<BirthdayPolicy>>,
 }
 
 fn point_value(value: &str) -> AppResult<String> {
@@ -117,6 +144,14 @@ pub fn create(conn: &mut DbConn, input: &CreateProgram) -> AppResult<Program> {
         40,
     )?;
     let point_value = point_value(input.point_value.as_deref().unwrap_or("0.01"))?;
+    if let Some(expiry) = &input.expiry {
+        expiry.check()?;
+    }
+    if let Some(birthday) = &input.birthday {
+        birthday.check()?;
+    }
+    let expiry = input.expiry.as_ref().map(to_json).transpose()?;
+    let birthday = input.birthday.as_ref().map(to_json).transpose()?;
     let now = now_utc();
     let new = NewProgram {
         slug: &slug,
@@ -126,6 +161,8 @@ pub fn create(conn: &mut DbConn, input: &CreateProgram) -> AppResult<Program> {
         point_name: &point_name,
         point_value: &point_value,
         auto_enrol: input.auto_enrol.unwrap_or(false),
+        expiry_policy: expiry.as_deref(),
+        birthday_policy: birthday.as_deref(),
         created_at: now,
         updated_at: now,
     };
@@ -157,6 +194,18 @@ pub fn update(conn: &mut DbConn, slug: &str, input: &UpdateProgram) -> AppResult
         .map(|v| domain::text("point_name", v, 40))
         .transpose()?;
     let point_value = input.point_value.as_deref().map(point_value).transpose()?;
+    if let Some(expiry) = &input.expiry {
+        expiry.check()?;
+    }
+    if let Some(Some(birthday)) = &input.birthday {
+        birthday.check()?;
+    }
+    let expiry = input.expiry.as_ref().map(to_json).transpose()?;
+    let birthday = input
+        .birthday
+        .as_ref()
+        .map(|b| b.as_ref().map(to_json).transpose())
+        .transpose()?;
     let row = write_tx(conn, |conn| {
         let program = require(conn, slug)?;
         let changes = ProgramChanges {
@@ -165,6 +214,9 @@ pub fn update(conn: &mut DbConn, slug: &str, input: &UpdateProgram) -> AppResult
             point_name: point_name.as_deref(),
             point_value: point_value.as_deref(),
             auto_enrol: input.auto_enrol,
+            tier_policy: None,
+            expiry_policy: expiry.as_ref().map(|e| Some(e.as_str())),
+            birthday_policy: birthday.as_ref().map(|b| b.as_deref()),
             updated_at: Some(now_utc()),
         };
         let row = rows::update(conn, program.id, &changes)?;
@@ -172,6 +224,30 @@ pub fn update(conn: &mut DbConn, slug: &str, input: &UpdateProgram) -> AppResult
         Ok::<_, AppError>(row)
     })?;
     row.try_into()
+}
+
+/// Replaces the program's tier ladder (`None` removes tiers).
+pub fn set_tiers(conn: &mut DbConn, slug: &str, policy: Option<&TierPolicy>) -> AppResult<Program> {
+    if let Some(policy) = policy {
+        policy.check()?;
+    }
+    let json = policy.map(to_json).transpose()?;
+    let row = write_tx(conn, |conn| {
+        let program = require(conn, slug)?;
+        let changes = ProgramChanges {
+            tier_policy: Some(json.as_deref()),
+            updated_at: Some(now_utc()),
+            ..ProgramChanges::default()
+        };
+        let row = rows::update(conn, program.id, &changes)?;
+        rows::bump_config_version(conn, program.id)?;
+        Ok::<_, AppError>(row)
+    })?;
+    row.try_into()
+}
+
+fn to_json<T: Serialize>(value: &T) -> AppResult<String> {
+    serde_json::to_string(value).map_err(|e| AppError::Internal(e.into()))
 }
 
 /// The program with this slug, or 404.

@@ -96,7 +96,7 @@ pub fn preview(
         Some(hypothetical) => hypothetical_state(hypothetical, now),
         None => {
             let member = members::require(conn, program.id, &request.event.member)?;
-            crate::events::state::load(conn, &member, &rules, &event)?
+            crate::events::state::load(conn, program, &member, &rules, &event)?
         }
     };
     let outcome = engine::evaluate(&rules, &event, &state, now);

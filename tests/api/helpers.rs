@@ -142,6 +142,7 @@ pub fn serve_args() -> ServeArgs {
         workers: Some(2),
         admin_token_ttl: 3600,
         member_token_ttl: 3600,
+        tick_interval: 0,
         shutdown_timeout: 1,
     }
 }
@@ -372,6 +373,19 @@ impl TestApp {
         for rule in &config.rules {
             self.create_rule(&admin, &slug, rule).await;
         }
+        let tiers = self
+            .request(Method::PUT, &format!("/v1/admin/programs/{slug}/tiers"))
+            .bearer_auth(&admin)
+            .json(&config.tiers)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            tiers.status(),
+            StatusCode::OK,
+            "setting tiers: {}",
+            body(tiers).await
+        );
         let key = self.api_key(&admin, &slug, &ALL_SCOPES).await["key"]
             .as_str()
             .unwrap()

@@ -15,3 +15,4 @@ mod model;
 mod operations;
 mod rules;
 mod schema;
+mod tiers;

@@ -411,6 +411,8 @@ fn fixture(db: Db) -> Fixture {
             point_name: None,
             point_value: None,
             auto_enrol: None,
+            expiry: None,
+            birthday: None,
         },
     )
     .unwrap();

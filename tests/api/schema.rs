@@ -11,7 +11,7 @@ use fidelio::db::DbConnection;
 use fidelio::db::models::{
     admins::Admin, api_keys::ApiKeyRow, events::EventRow, idempotency_keys::StoredRequest,
     ledger::EntryRow, ledger::LotRow, members::MemberRow, programs::ProgramRow, rules::RuleRow,
-    rules::RuleVersionRow,
+    rules::RuleVersionRow, tiers::TierChangeRow,
 };
 use fidelio::db::schema;
 
@@ -195,7 +195,7 @@ fn every_table_and_column_of_schema_rs_matches_the_migrated_database() {
         check_table!(conn, drift, admins as Admin: [id, email, password_hash, created_at]),
         check_table!(conn, drift, programs as ProgramRow: [
             id, slug, name, time_zone, currency, point_name, point_value, created_at, updated_at,
-            auto_enrol, config_version
+            auto_enrol, config_version, tier_policy, expiry_policy, birthday_policy
         ]),
         check_table!(conn, drift, api_keys as ApiKeyRow: [
             id, program_id, name, prefix, secret_digest, scopes, created_by, created_at,
@@ -204,7 +204,8 @@ fn every_table_and_column_of_schema_rs_matches_the_migrated_database() {
         check_table!(conn, drift, members as MemberRow: [
             id, program_id, external_id, email, name, birthday, referral_code, referred_by,
             status, points_available, points_pending, points_debt, lifetime_earned,
-            lifetime_redeemed, enrolled_at, updated_at, closed_at
+            lifetime_redeemed, enrolled_at, updated_at, closed_at, tier, tier_since,
+            tier_held_until, tier_qualified_at, last_activity_at, birthday_md
         ]),
         check_table!(conn, drift, ledger_entries as EntryRow: [
             id, program_id, member_id, kind, points, balance_after, reason, order_id,
@@ -233,7 +234,17 @@ fn every_table_and_column_of_schema_rs_matches_the_migrated_database() {
         check_table!(conn, drift, events as EventRow: [
             id, program_id, external_id, member_id, kind, occurred_at, received_at,
             request_digest, payload, outcome, order_id, amount_minor, points_earned,
-            refunded_minor, points_reversed, api_key_id
+            refunded_minor, points_reversed, api_key_id, qualifying_minor
+        ]),
+        check_table!(conn, drift, qualifying_activity as (i64, i64, NaiveDateTime, i64, Option<i64>): [
+            id, member_id, occurred_at, amount, event_id
+        ]),
+        check_table!(conn, drift, tier_changes as TierChangeRow: [
+            id, member_id, from_tier, to_tier, change, reason, held_until, event_id, admin_id,
+            created_at
+        ]),
+        check_table!(conn, drift, birthday_grants as (i64, i64, i32, String, NaiveDateTime, NaiveDateTime): [
+            id, member_id, year, reward, valid_until, created_at
         ]),
         check_table!(conn, drift, rule_usage as (i64, i64, String, i64, i64): [
             member_id, rule_id, period_key, uses, points

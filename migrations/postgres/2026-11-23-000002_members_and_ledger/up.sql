@@ -78,7 +78,7 @@ CREATE INDEX lot_links_lot ON lot_links (lot_id);
 -- What members owe: the part of a debit that no lot could cover (a refund of points already
 -- spent). The next points a member receives fill it, linked to the debit's entry.
 CREATE TABLE debts (
-    entry_id BIGINT PRIMARY KEY REFERENCES ledger_entries (id),
+    entry_id BIGINT NOT NULL PRIMARY KEY REFERENCES ledger_entries (id),
     member_id BIGINT NOT NULL REFERENCES members (id),
     points BIGINT NOT NULL CHECK (points > 0),
     remaining BIGINT NOT NULL CHECK (remaining >= 0 AND remaining <= points),

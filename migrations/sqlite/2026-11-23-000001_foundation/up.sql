@@ -1,6 +1,6 @@
 -- Settings the service keeps for itself (the generated JWT secret).
 CREATE TABLE settings (
-    name TEXT PRIMARY KEY,
+    name TEXT NOT NULL PRIMARY KEY,
     value TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL
 );

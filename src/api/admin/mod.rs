@@ -5,6 +5,7 @@ mod auth;
 mod members;
 mod programs;
 mod rules;
+mod tiers;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -14,4 +15,5 @@ pub fn routes(cfg: &mut ServiceConfig) {
     api_keys::routes(cfg);
     members::routes(cfg);
     rules::routes(cfg);
+    tiers::routes(cfg);
 }

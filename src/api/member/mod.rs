@@ -9,8 +9,8 @@ use crate::api::views::{EntryView, MemberView};
 use crate::auth::MemberPrincipal;
 use crate::error::{AppResult, Problem};
 use crate::ledger::history;
-use crate::members;
 use crate::state::AppState;
+use crate::{members, programs};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(me).service(my_ledger);
@@ -26,7 +26,8 @@ async fn me(state: web::Data<AppState>, who: MemberPrincipal) -> AppResult<HttpR
     let view = state
         .run(move |conn| {
             let member = members::require_own(conn, who.program_id, who.member_id)?;
-            MemberView::load(conn, member)
+            let program = programs::by_id(conn, who.program_id)?;
+            MemberView::load(conn, &program, member)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))

@@ -15,6 +15,7 @@ use crate::error::{AppError, AppResult, Problem};
 use crate::idempotency::{self, Done};
 use crate::ledger::posting::Cause;
 use crate::members::{self, EnrolMember, MemberStatus, UpdateMember};
+use crate::programs;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -44,9 +45,10 @@ async fn enrol(
     let reply = state
         .run(move |conn| {
             idempotency::execute(conn, keyed.as_ref(), 201, |tx| {
+                let program = programs::by_id(tx, store.program_id)?;
                 let member = members::enrol(tx, store.program_id, &body.0, now_utc())?;
                 Ok(Done {
-                    body: MemberView::load(tx, member)?,
+                    body: MemberView::load(tx, &program, member)?,
                     entry_id: None,
                 })
             })

@@ -25,6 +25,7 @@ pub struct EventRow {
     pub refunded_minor: i64,
     pub points_reversed: i64,
     pub api_key_id: Option<i64>,
+    pub qualifying_minor: Option<i64>,
 }
 
 #[derive(Insertable)]
@@ -42,6 +43,7 @@ pub struct NewEvent<'a> {
     pub order_id: Option<&'a str>,
     pub amount_minor: Option<i64>,
     pub api_key_id: Option<i64>,
+    pub qualifying_minor: Option<i64>,
 }
 
 pub fn find(

@@ -26,6 +26,12 @@ pub struct MemberRow {
     pub enrolled_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub closed_at: Option<NaiveDateTime>,
+    pub tier: Option<String>,
+    pub tier_since: Option<NaiveDateTime>,
+    pub tier_held_until: Option<NaiveDateTime>,
+    pub tier_qualified_at: Option<NaiveDateTime>,
+    pub last_activity_at: Option<NaiveDateTime>,
+    pub birthday_md: Option<i32>,
 }
 
 impl MemberRow {
@@ -48,6 +54,7 @@ pub struct NewMember<'a> {
     pub status: &'a str,
     pub enrolled_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub birthday_md: Option<i32>,
 }
 
 /// Profile changes; `Some(None)` clears a column.
@@ -57,6 +64,7 @@ pub struct ProfileChanges<'a> {
     pub email: Option<Option<&'a str>>,
     pub name: Option<Option<&'a str>>,
     pub birthday: Option<Option<NaiveDate>>,
+    pub birthday_md: Option<Option<i32>>,
     pub referred_by: Option<Option<i64>>,
     pub status: Option<&'a str>,
     pub closed_at: Option<Option<NaiveDateTime>>,
@@ -104,13 +112,15 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<MemberRow> {
 
 /// Reads a member and, on PostgreSQL, locks the row until the transaction ends, so that
 /// whoever changes its balances next waits. (On SQLite the immediate transaction already holds
-/// the database's write lock.)
+/// the database's write lock.) The lock is `FOR NO KEY UPDATE`: it excludes other lockers and
+/// writers of the row, but not the key-share locks that inserting a row referencing the member
+/// takes, so those never deadlock with it.
 pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<MemberRow> {
     match conn {
         DbConnection::Postgresql(pg) => members::table
             .find(id)
             .select(MemberRow::as_select())
-            .for_update()
+            .for_no_key_update()
             .first(pg),
         DbConnection::Sqlite(sqlite) => members::table
             .find(id)
@@ -200,6 +210,20 @@ pub fn debit_available(
     .returning(members::all_columns)
     .get_result(conn)
     .optional()
+}
+
+/// Records a purchase or redemption at `at` (inactivity expiry counts from the latest).
+pub fn touch_activity(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(
+        members::table.find(id).filter(
+            members::last_activity_at
+                .is_null()
+                .or(members::last_activity_at.lt(at)),
+        ),
+    )
+    .set(members::last_activity_at.eq(at))
+    .execute(conn)
+    .map(drop)
 }
 
 /// Filters of the admin's member list.

@@ -20,6 +20,9 @@ pub struct ProgramRow {
     pub updated_at: NaiveDateTime,
     pub auto_enrol: bool,
     pub config_version: i64,
+    pub tier_policy: Option<String>,
+    pub expiry_policy: Option<String>,
+    pub birthday_policy: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -32,6 +35,8 @@ pub struct NewProgram<'a> {
     pub point_name: &'a str,
     pub point_value: &'a str,
     pub auto_enrol: bool,
+    pub expiry_policy: Option<&'a str>,
+    pub birthday_policy: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -45,6 +50,9 @@ pub struct ProgramChanges<'a> {
     pub point_name: Option<&'a str>,
     pub point_value: Option<&'a str>,
     pub auto_enrol: Option<bool>,
+    pub tier_policy: Option<Option<&'a str>>,
+    pub expiry_policy: Option<Option<&'a str>>,
+    pub birthday_policy: Option<Option<&'a str>>,
     pub updated_at: Option<NaiveDateTime>,
 }
 

@@ -1,0 +1,17 @@
+DROP INDEX lots_expiring;
+ALTER TABLE events DROP COLUMN qualifying_minor;
+DROP TABLE birthday_grants;
+DROP TABLE tier_changes;
+DROP TABLE qualifying_activity;
+DROP INDEX members_birthday;
+DROP INDEX members_activity;
+DROP INDEX members_tier_hold;
+ALTER TABLE members DROP COLUMN birthday_md;
+ALTER TABLE members DROP COLUMN last_activity_at;
+ALTER TABLE members DROP COLUMN tier_qualified_at;
+ALTER TABLE members DROP COLUMN tier_held_until;
+ALTER TABLE members DROP COLUMN tier_since;
+ALTER TABLE members DROP COLUMN tier;
+ALTER TABLE programs DROP COLUMN birthday_policy;
+ALTER TABLE programs DROP COLUMN expiry_policy;
+ALTER TABLE programs DROP COLUMN tier_policy;

@@ -1,0 +1,368 @@
+//! Tiers as the product uses them: a member's standing read from its row, the measures the
+//! decisions need, upgrades after activity, holds ending, admins setting a level by hand.
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::DbConnection;
+use crate::db::models::members::MemberRow;
+use crate::db::models::tiers::{self as rows, NewTierChange, StandingColumns};
+use crate::engine::member::TierState;
+use crate::engine::period;
+use crate::engine::tiers::{
+    self as engine, Change, Measures, Metric, Standing, TierPolicy, Window,
+};
+use crate::error::{AppError, AppResult};
+use crate::programs::Program;
+
+/// A member's standing on the program's ladder (the first level if it has none recorded, or
+/// one the ladder no longer has).
+pub fn standing(policy: &TierPolicy, member: &MemberRow) -> Standing {
+    let level = member
+        .tier
+        .as_deref()
+        .and_then(|name| policy.level(name))
+        .map_or(0, |(i, _)| i);
+    Standing {
+        level,
+        since: member.tier_since.unwrap_or(member.enrolled_at),
+        held_until: if level == 0 {
+            None
+        } else {
+            member.tier_held_until
+        },
+        qualified_at: member.tier_qualified_at.unwrap_or(member.enrolled_at),
+    }
+}
+
+/// The member's tier as earning rules see it.
+pub fn tier_state(program: &Program, member: &MemberRow) -> Option<TierState> {
+    let policy = program.tiers.as_ref()?;
+    let level = &policy.levels[standing(policy, member).level];
+    Some(TierState {
+        name: level.name.clone(),
+        multiplier: level.multiplier,
+    })
+}
+
+/// The metric totals at `at`, in the metric's unit (points, or money).
+pub fn measures(
+    conn: &mut DbConnection,
+    program: &Program,
+    policy: &TierPolicy,
+    member: &MemberRow,
+    at: NaiveDateTime,
+) -> AppResult<Measures> {
+    let tz = program.time_zone;
+    let standing = standing(policy, member);
+    let window_from = engine::window_start(policy.window, tz, at).unwrap_or(NaiveDateTime::MIN);
+    let year = period::local(tz, at).year();
+    let year_start = |y: i32| {
+        NaiveDate::from_ymd_opt(y, 1, 1).map_or(NaiveDateTime::MIN, |d| period::start_of_day(tz, d))
+    };
+    let sums = rows::sums(
+        conn,
+        member.id,
+        window_from,
+        standing.qualified_at,
+        year_start(year - 1),
+        year_start(year),
+    )?;
+    let unit = |value: i64| match policy.metric {
+        Metric::PointsEarned => Decimal::from(value),
+        Metric::QualifyingSpend { .. } => program.currency.from_minor(value),
+    };
+    Ok(Measures {
+        window: unit(sums.in_window),
+        since_qualified: unit(sums.since_qualified),
+        last_year: unit(sums.last_year),
+    })
+}
+
+/// A change of level, as event outcomes report it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TierOutcome {
+    /// The level after the event.
+    pub name: String,
+    /// Whether the event changed the level.
+    pub changed: bool,
+    /// The level before, when it changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
+    /// When the level's hold ends, if it can be lost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// The last day (program time) the level is held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_through: Option<NaiveDate>,
+}
+
+/// The last local day before `until`.
+fn last_day(program: &Program, until: NaiveDateTime) -> NaiveDate {
+    period::local(program.time_zone, until - chrono::Duration::seconds(1)).date()
+}
+
+/// Who or what changed a level.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChangeCause {
+    pub event_id: Option<i64>,
+    pub admin_id: Option<i64>,
+}
+
+/// Writes a new standing and, when the level changed, the history row.
+pub fn write_standing(
+    tx: &mut DbConnection,
+    policy: &TierPolicy,
+    member: &MemberRow,
+    new: &Standing,
+    change: &str,
+    reason: &str,
+    cause: ChangeCause,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let before = standing(policy, member);
+    let name = &policy.levels[new.level].name;
+    rows::set_standing(
+        tx,
+        member.id,
+        &StandingColumns {
+            tier: Some(name),
+            tier_since: Some(new.since),
+            tier_held_until: new.held_until,
+            tier_qualified_at: Some(new.qualified_at),
+        },
+    )?;
+    if before.level != new.level || change == "manual" {
+        rows::add_change(
+            tx,
+            &NewTierChange {
+                member_id: member.id,
+                from_tier: Some(policy.levels[before.level].name.as_str()),
+                to_tier: name,
+                change,
+                reason,
+                held_until: new.held_until,
+                event_id: cause.event_id,
+                admin_id: cause.admin_id,
+                created_at: now,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Records qualifying activity of a member and applies an upgrade or renewal it earns.
+pub fn after_activity(
+    tx: &mut DbConnection,
+    program: &Program,
+    member: &MemberRow,
+    amount: i64,
+    at: NaiveDateTime,
+    cause: ChangeCause,
+) -> AppResult<Option<TierOutcome>> {
+    let Some(policy) = &program.tiers else {
+        return Ok(None);
+    };
+    if amount != 0 {
+        rows::add_activity(tx, member.id, at, amount, cause.event_id)?;
+    }
+    let before = standing(policy, member);
+    let measures = measures(tx, program, policy, member, at)?;
+    let decision = if amount > 0 {
+        engine::after_activity(policy, &before, &measures, program.time_zone, at)
+    } else {
+        after_reversal(policy, &before, &measures, program, at).map(|s| (s, Change::Renewal))
+    };
+    let (now_standing, changed) = match decision {
+        Some((new, change)) => {
+            let reason = match change {
+                Change::Upgrade => format!(
+                    "reached {} {}",
+                    measures.window.normalize(),
+                    unit_name(policy, program)
+                ),
+                _ => "hold renewed".to_owned(),
+            };
+            write_standing(tx, policy, member, &new, "upgrade", &reason, cause, at)?;
+            let changed = new.level != before.level;
+            (new, changed)
+        }
+        None => (before.clone(), false),
+    };
+    Ok(Some(TierOutcome {
+        name: policy.levels[now_standing.level].name.clone(),
+        changed,
+        previous: changed.then(|| policy.levels[before.level].name.clone()),
+        held_until: now_standing.held_until.map(|t| t.and_utc()),
+        held_through: now_standing.held_until.map(|t| last_day(program, t)),
+    }))
+}
+
+/// After a refund in a calendar-year program: if this year's metric no longer reaches the
+/// level it was reached with this year, the level is kept only until the year ends.
+fn after_reversal(
+    policy: &TierPolicy,
+    standing: &Standing,
+    measures: &Measures,
+    program: &Program,
+    at: NaiveDateTime,
+) -> Option<Standing> {
+    if policy.window != Window::CalendarYear || standing.level == 0 {
+        return None;
+    }
+    let tz = program.time_zone;
+    let year = period::local(tz, at).year();
+    let reached_this_year = period::local(tz, standing.qualified_at).year() == year;
+    let still_reached = measures.window >= policy.levels[standing.level].threshold;
+    if !reached_this_year || still_reached {
+        return None;
+    }
+    let year_end = NaiveDate::from_ymd_opt(year + 1, 1, 1).map(|d| period::start_of_day(tz, d))?;
+    let held_until = standing.held_until.map_or(year_end, |h| h.min(year_end));
+    Some(Standing {
+        held_until: Some(held_until),
+        ..standing.clone()
+    })
+}
+
+fn unit_name(policy: &TierPolicy, program: &Program) -> String {
+    match policy.metric {
+        Metric::PointsEarned => program.point_name.clone(),
+        Metric::QualifyingSpend { .. } => format!("{} qualifying spend", program.currency.code),
+    }
+}
+
+/// Sets a member's level by hand, held for a full window from now unless `held_until` says.
+pub fn set_by_admin(
+    tx: &mut DbConnection,
+    program: &Program,
+    member: &MemberRow,
+    tier: &str,
+    reason: &str,
+    held_until: Option<NaiveDateTime>,
+    admin_id: i64,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let policy = program
+        .tiers
+        .as_ref()
+        .ok_or_else(|| AppError::conflict("no-tiers", "this program has no tiers"))?;
+    let (level, _) = policy.level(tier).ok_or_else(|| {
+        let names: Vec<&str> = policy.levels.iter().map(|l| l.name.as_str()).collect();
+        AppError::invalid(
+            "tier",
+            format!("tier: `{tier}` is not one of {}", names.join(", ")),
+        )
+    })?;
+    let held_until = if level == 0 {
+        None
+    } else {
+        held_until.or_else(|| engine::hold_end(policy.window, program.time_zone, now))
+    };
+    let new = Standing {
+        level,
+        since: now,
+        held_until,
+        qualified_at: now,
+    };
+    write_standing(
+        tx,
+        policy,
+        member,
+        &new,
+        "manual",
+        reason,
+        ChangeCause {
+            admin_id: Some(admin_id),
+            ..ChangeCause::default()
+        },
+        now,
+    )
+}
+
+/// The tier as members see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TierView {
+    pub name: String,
+    pub since: chrono::DateTime<chrono::Utc>,
+    /// When the level must be earned again by (absent for the first level).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// The last day (program time) the level is held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_through: Option<NaiveDate>,
+    #[schema(value_type = String)]
+    pub multiplier: Decimal,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub benefits: Vec<String>,
+    /// The metric so far in the current window: points (a number) or money (a decimal string).
+    #[schema(value_type = Object)]
+    pub progress: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<NextTier>,
+}
+
+/// The next level and what is missing to reach it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NextTier {
+    pub name: String,
+    /// Points (a number) or money (a decimal string) still needed.
+    #[schema(value_type = Object)]
+    pub remaining: serde_json::Value,
+    /// The same, as a sentence: `37 Stars to Gold`, `120.00 more spend to VIB`.
+    pub summary: String,
+}
+
+/// The member's tier with progress, if the program has tiers.
+pub fn view(
+    conn: &mut DbConnection,
+    program: &Program,
+    member: &MemberRow,
+    now: NaiveDateTime,
+) -> AppResult<Option<TierView>> {
+    let Some(policy) = &program.tiers else {
+        return Ok(None);
+    };
+    let standing = standing(policy, member);
+    let measures = measures(conn, program, policy, member, now)?;
+    let level = &policy.levels[standing.level];
+    let amount = |value: Decimal| match policy.metric {
+        Metric::PointsEarned => serde_json::json!(i64::try_from(value.floor()).unwrap_or(0)),
+        Metric::QualifyingSpend { .. } => {
+            serde_json::json!(format!("{:.*}", program.currency.exponent as usize, value))
+        }
+    };
+    let next = engine::next_level(policy, &standing, &measures).map(|(next, remaining)| {
+        let summary = match policy.metric {
+            Metric::PointsEarned => format!(
+                "{} {} to {}",
+                remaining.floor(),
+                program.point_name,
+                next.name
+            ),
+            Metric::QualifyingSpend { .. } => {
+                format!(
+                    "{:.*} more spend to {}",
+                    program.currency.exponent as usize, remaining, next.name
+                )
+            }
+        };
+        NextTier {
+            name: next.name.clone(),
+            remaining: amount(remaining),
+            summary,
+        }
+    });
+    Ok(Some(TierView {
+        name: level.name.clone(),
+        since: standing.since.and_utc(),
+        held_until: standing.held_until.map(|t| t.and_utc()),
+        held_through: standing.held_until.map(|t| last_day(program, t)),
+        multiplier: level.multiplier,
+        benefits: level.benefits.clone(),
+        progress: amount(measures.window),
+        next,
+    }))
+}

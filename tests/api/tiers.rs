@@ -1,0 +1,475 @@
+//! Tiers, expiry, birthdays and time, on the demo programs, as PROGRAMS.md describes them.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Shop, TestApp, assert_problem, body};
+use fidelio::demo::{beauty, coffee};
+
+async fn set_tier(app: &TestApp, shop: &Shop, member: &str, tier: &str) -> Value {
+    let admin = app.admin_token().await;
+    let response = app
+        .request(
+            Method::POST,
+            &format!("/v1/admin/programs/{}/members/{member}/tier", shop.slug),
+        )
+        .bearer_auth(&admin)
+        .json(&json!({"tier": tier, "reason": "test"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    body(response).await
+}
+
+fn purchase(id: &str, member: &str, amount: &str, at: &str) -> Value {
+    json!({"type": "purchase", "id": id, "member": member, "amount": amount, "occurred_at": at, "channel": "store"})
+}
+
+async fn ledger_kinds(app: &TestApp, shop: &Shop, member: &str) -> Vec<(String, i64)> {
+    let ledger = body(
+        app.store(shop, Method::GET, &format!("/v1/members/{member}/ledger"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    ledger["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_owned(),
+                e["points"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn coffee_gold_earns_12_and_reserve_with_stored_value_earns_34_for_10() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    app.enrol(&shop, "gold").await;
+    app.enrol(&shop, "reserve").await;
+    set_tier(&app, &shop, "gold", "Gold").await;
+    set_tier(&app, &shop, "reserve", "Reserve").await;
+    let gold = app.event(&shop, json!({"type": "purchase", "id": "g1", "member": "gold", "amount": "10.00", "payment": "card"})).await;
+    assert_eq!(gold["points_awarded"], 12);
+    let reserve = app
+        .event(&shop, json!({"type": "purchase", "id": "r1", "member": "reserve", "amount": "10.00", "payment": "stored_value"}))
+        .await;
+    assert_eq!(reserve["points_awarded"], 34);
+}
+
+#[tokio::test]
+async fn coffee_a_member_who_reaches_500_stars_is_gold_at_once_and_earns_x1_2_next() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    app.enrol(&shop, "ana").await;
+    let green = app.member(&shop, "ana").await;
+    assert_eq!(green["tier"]["name"], "Green");
+    assert_eq!(green["tier"]["next"]["name"], "Gold");
+    assert_eq!(green["tier"]["next"]["remaining"], 500);
+
+    let first = app
+        .event(
+            &shop,
+            purchase("p1", "ana", "463.00", "2026-11-20T15:00:00Z"),
+        )
+        .await;
+    assert_eq!(first["tier"]["name"], "Green");
+    assert_eq!(
+        app.member(&shop, "ana").await["tier"]["next"]["summary"],
+        "37 Stars to Gold"
+    );
+
+    let crossing = app
+        .event(
+            &shop,
+            purchase("p2", "ana", "40.00", "2026-11-20T16:00:00Z"),
+        )
+        .await;
+    assert_eq!(
+        crossing["points_awarded"], 40,
+        "the crossing purchase earns at the old rate"
+    );
+    assert_eq!(crossing["tier"]["name"], "Gold");
+    assert_eq!(crossing["tier"]["changed"], true);
+    assert_eq!(crossing["tier"]["previous"], "Green");
+    assert_eq!(crossing["tier"]["held_until"], "2027-11-20T16:00:00Z");
+
+    let next = app
+        .event(
+            &shop,
+            purchase("p3", "ana", "10.00", "2026-11-20T17:00:00Z"),
+        )
+        .await;
+    assert_eq!(next["points_awarded"], 12);
+    let member = app.member(&shop, "ana").await;
+    assert_eq!(member["tier"]["name"], "Gold");
+    assert_eq!(member["tier"]["multiplier"], "1.2");
+    assert_eq!(member["tier"]["next"]["name"], "Reserve");
+
+    let admin = app.admin_token().await;
+    let history = body(
+        app.request(
+            Method::GET,
+            "/v1/admin/programs/coffee/members/ana/tier-history",
+        )
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(history["data"][0]["from"], "Green");
+    assert_eq!(history["data"][0]["to"], "Gold");
+    assert_eq!(history["data"][0]["change"], "upgrade");
+}
+
+#[tokio::test]
+async fn coffee_stars_earned_mid_december_expire_on_1_july_at_midnight_new_york_for_green_members()
+{
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    app.enrol(&shop, "green").await;
+    app.enrol(&shop, "gold").await;
+    set_tier(&app, &shop, "gold", "Gold").await;
+    app.event(
+        &shop,
+        purchase("p1", "green", "20.00", "2025-12-15T17:00:00Z"),
+    )
+    .await;
+    app.event(
+        &shop,
+        purchase("p2", "gold", "20.00", "2025-12-15T17:00:00Z"),
+    )
+    .await;
+
+    let before = app.tick("2026-07-01T03:59:59Z").await;
+    assert_eq!(before.expired_points, 0, "still 30 June in New York");
+    let at_midnight = app.tick("2026-07-01T04:00:00Z").await;
+    assert_eq!(
+        (at_midnight.expired_members, at_midnight.expired_points),
+        (1, 20)
+    );
+    assert_eq!(
+        ledger_kinds(&app, &shop, "green").await,
+        [("expire".to_owned(), -20), ("earn".to_owned(), 20)]
+    );
+    assert_eq!(
+        app.member(&shop, "gold").await["balance"]["available"],
+        24,
+        "Gold Stars never expire"
+    );
+
+    let again = app.tick("2026-07-02T00:00:00Z").await;
+    assert_eq!(
+        again.expired_points, 0,
+        "a second run expires nothing twice"
+    );
+    app.assert_ledger_verifies().await;
+}
+
+#[tokio::test]
+async fn coffee_redemption_spends_the_stars_that_expire_first() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    app.enrol(&shop, "ana").await;
+    app.event(
+        &shop,
+        purchase("old", "ana", "30.00", "2026-01-10T17:00:00Z"),
+    )
+    .await;
+    app.event(
+        &shop,
+        purchase("new", "ana", "30.00", "2026-03-10T17:00:00Z"),
+    )
+    .await;
+    let burn = app
+        .store(&shop, Method::POST, "/v1/members/ana/points/redeem")
+        .header("idempotency-key", "b1")
+        .json(&json!({"points": 25}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(burn.status(), StatusCode::CREATED);
+    let expired = app.tick("2026-08-01T04:00:00Z").await;
+    assert_eq!(
+        expired.expired_points, 5,
+        "January's lot lost only what the redemption left"
+    );
+    app.assert_ledger_verifies().await;
+}
+
+#[tokio::test]
+async fn two_concurrent_ticks_expire_each_lot_once() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    for i in 0..20 {
+        let member = format!("m{i}");
+        app.enrol(&shop, &member).await;
+        app.event(
+            &shop,
+            purchase(&format!("p{i}"), &member, "10.00", "2025-12-15T17:00:00Z"),
+        )
+        .await;
+    }
+    let at = chrono::DateTime::parse_from_rfc3339("2026-07-02T00:00:00Z")
+        .unwrap()
+        .naive_utc();
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let db = app.db.clone();
+            tokio::task::spawn_blocking(move || {
+                fidelio::jobs::tick(&mut db.get().unwrap(), at).unwrap()
+            })
+        })
+        .collect();
+    let mut expired = 0;
+    for run in runs {
+        expired += run.await.unwrap().expired_points;
+    }
+    assert_eq!(expired, 200);
+    for i in 0..20 {
+        assert_eq!(
+            ledger_kinds(&app, &shop, &format!("m{i}")).await.len(),
+            2,
+            "one expire entry for m{i}"
+        );
+    }
+    app.assert_ledger_verifies().await;
+}
+
+#[tokio::test]
+async fn beauty_360_in_store_on_1_june_2026_is_vib_through_2027_and_insider_on_1_january_2028() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(beauty::config()).await;
+    app.enrol(&shop, "bea").await;
+    assert_eq!(
+        app.member(&shop, "bea").await["tier"]["next"]["summary"],
+        "350.00 more spend to VIB"
+    );
+    let outcome = app
+        .event(
+            &shop,
+            purchase("p1", "bea", "360.00", "2026-06-01T19:00:00Z"),
+        )
+        .await;
+    assert_eq!(outcome["points_awarded"], 360);
+    assert_eq!(outcome["tier"]["name"], "VIB");
+    assert_eq!(outcome["tier"]["held_through"], "2027-12-31");
+
+    assert_eq!(app.tick("2027-01-01T08:00:00Z").await.tier_downgrades, 0);
+    assert_eq!(app.tick("2027-12-31T20:00:00Z").await.tier_downgrades, 0);
+    assert_eq!(app.member(&shop, "bea").await["tier"]["name"], "VIB");
+    let new_year = app.tick("2028-01-01T08:00:00Z").await;
+    assert_eq!(new_year.tier_downgrades, 1);
+    assert_eq!(app.member(&shop, "bea").await["tier"]["name"], "Insider");
+}
+
+#[tokio::test]
+async fn beauty_a_refund_below_the_threshold_does_not_downgrade_before_the_window_closes() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(beauty::config()).await;
+    app.enrol(&shop, "bea").await;
+    app.event(&shop, json!({"type": "purchase", "id": "p1", "member": "bea", "amount": "360.00", "order_id": "O-1",
+        "occurred_at": "2026-06-01T19:00:00Z"})).await;
+    let refund = app
+        .event(&shop, json!({"type": "refund", "id": "r1", "member": "bea", "amount": "100.00", "order_id": "O-1",
+            "occurred_at": "2026-06-10T19:00:00Z"}))
+        .await;
+    assert_eq!(refund["tier"]["name"], "VIB", "no downgrade at the refund");
+    assert_eq!(
+        refund["tier"]["held_through"], "2026-12-31",
+        "held only to the end of the window now"
+    );
+    assert_eq!(
+        app.member(&shop, "bea").await["tier"]["next"]["summary"],
+        "740.00 more spend to Rouge"
+    );
+
+    assert_eq!(app.tick("2026-12-31T20:00:00Z").await.tier_downgrades, 0);
+    assert_eq!(app.tick("2027-01-01T08:00:00Z").await.tier_downgrades, 1);
+    assert_eq!(app.member(&shop, "bea").await["tier"]["name"], "Insider");
+}
+
+#[tokio::test]
+async fn coffee_a_refund_below_500_stars_keeps_gold_until_the_hold_ends() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    app.enrol(&shop, "ana").await;
+    app.event(&shop, json!({"type": "purchase", "id": "p1", "member": "ana", "amount": "500.00", "order_id": "O-1",
+        "occurred_at": "2026-02-01T15:00:00Z"})).await;
+    let refund = app
+        .event(&shop, json!({"type": "refund", "id": "r1", "member": "ana", "amount": "100.00", "order_id": "O-1",
+            "occurred_at": "2026-02-02T15:00:00Z"}))
+        .await;
+    assert_eq!(refund["tier"]["name"], "Gold");
+    assert_eq!(app.tick("2027-01-31T15:00:00Z").await.tier_downgrades, 0);
+    assert_eq!(app.tick("2027-02-01T15:00:00Z").await.tier_downgrades, 1);
+    assert_eq!(app.member(&shop, "ana").await["tier"]["name"], "Green");
+}
+
+#[tokio::test]
+async fn beauty_a_balance_expires_after_18_months_without_purchase_or_redemption() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(beauty::config()).await;
+    app.enrol(&shop, "bea").await;
+    app.event(
+        &shop,
+        purchase("p1", "bea", "80.00", "2025-01-10T19:00:00Z"),
+    )
+    .await;
+    app.event(&shop, json!({"type": "review", "id": "rv", "member": "bea", "occurred_at": "2026-01-10T19:00:00Z"})).await;
+    assert_eq!(
+        app.tick("2026-07-10T18:00:00Z").await.expired_points,
+        0,
+        "a review is not activity; 18 months not yet over"
+    );
+    let lapsed = app.tick("2026-07-10T20:00:00Z").await;
+    assert_eq!(lapsed.expired_points, 85);
+    assert_eq!(app.member(&shop, "bea").await["balance"]["available"], 0);
+    assert_eq!(app.tick("2026-08-01T00:00:00Z").await.expired_points, 0);
+    app.assert_ledger_verifies().await;
+}
+
+#[tokio::test]
+async fn birthday_rewards_are_granted_once_a_year_on_the_day_in_program_time() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    for (id, birthday) in [
+        ("green", "1990-03-14"),
+        ("gold", "1985-03-14"),
+        ("later", "1990-03-20"),
+    ] {
+        let response = app
+            .store(&shop, Method::POST, "/v1/members")
+            .json(&json!({"external_id": id, "birthday": birthday}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    set_tier(&app, &shop, "gold", "Gold").await;
+    // Members enrolled after this year's birthday first celebrate next year.
+    // 14 March 2027 is also the day New York moves its clocks forward (at 02:00).
+    let ny_evening_before = app.tick("2027-03-14T04:59:00Z").await;
+    assert_eq!(
+        ny_evening_before.birthday_grants, 0,
+        "still 13 March in New York"
+    );
+    let on_the_day = app.tick("2027-03-14T05:00:00Z").await;
+    assert_eq!(on_the_day.birthday_grants, 2);
+    assert_eq!(
+        app.tick("2027-03-15T12:00:00Z").await.birthday_grants,
+        0,
+        "once a year"
+    );
+
+    let db = app.db.clone();
+    let grants: Vec<(i32, String, chrono::NaiveDateTime)> =
+        tokio::task::spawn_blocking(move || {
+            use diesel::prelude::*;
+            use fidelio::db::schema::birthday_grants::dsl::*;
+            birthday_grants
+                .order(id)
+                .select((year, reward, valid_until))
+                .load(&mut **db.get().unwrap())
+                .unwrap()
+        })
+        .await
+        .unwrap();
+    assert_eq!(grants[0].1, "birthday-treat");
+    assert_eq!(grants[0].0, 2027);
+    assert_eq!(
+        grants[0].2.and_utc().to_rfc3339(),
+        "2027-03-15T04:00:00+00:00",
+        "Green: valid 1 day"
+    );
+    assert_eq!(
+        grants[1].2.and_utc().to_rfc3339(),
+        "2027-03-21T04:00:00+00:00",
+        "Gold: valid 7 days"
+    );
+    assert_eq!(
+        app.tick("2028-03-14T12:00:00Z").await.birthday_grants,
+        2,
+        "and again the next year"
+    );
+}
+
+#[tokio::test]
+async fn review_limits_count_days_in_program_time_across_a_daylight_saving_change() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(beauty::config()).await;
+    app.enrol(&shop, "bea").await;
+    // 8 March 2026: clocks in Los Angeles go forward at 02:00; the day has 23 hours.
+    let mut earned = Vec::new();
+    for (i, at) in [
+        "2026-03-08T08:30:00Z", // 00:30 PST, 8 March
+        "2026-03-08T09:30:00Z",
+        "2026-03-08T11:00:00Z", // 04:00 PDT
+        "2026-03-08T20:00:00Z",
+        "2026-03-09T06:59:00Z", // 23:59 PDT, still 8 March
+        "2026-03-09T07:01:00Z", // 00:01 PDT, 9 March
+    ]
+    .iter()
+    .enumerate()
+    {
+        let outcome = app.event(&shop, json!({"type": "review", "id": format!("r{i}"), "member": "bea", "occurred_at": at})).await;
+        earned.push(outcome["points_awarded"].as_i64().unwrap());
+    }
+    assert_eq!(
+        earned,
+        [5, 5, 5, 5, 5, 5],
+        "five on 8 March, the sixth on 9 March"
+    );
+    let sixth_same_day = app.event(&shop, json!({"type": "review", "id": "r9", "member": "bea", "occurred_at": "2026-03-09T06:00:00Z"})).await;
+    assert_eq!(
+        sixth_same_day["points_awarded"], 0,
+        "a sixth review on 8 March"
+    );
+}
+
+#[tokio::test]
+async fn tier_ladders_are_validated_and_admins_can_read_them() {
+    let app = TestApp::spawn().await;
+    app.configured_shop(coffee::config()).await;
+    let admin = app.admin_token().await;
+    let ladder = body(
+        app.request(Method::GET, "/v1/admin/programs/coffee/tiers")
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(ladder["levels"][1]["name"], "Gold");
+    let mut bad = ladder.clone();
+    bad["levels"][2]["threshold"] = json!("100");
+    let refused = app
+        .request(Method::PUT, "/v1/admin/programs/coffee/tiers")
+        .bearer_auth(&admin)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(
+        refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation-failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "levels[2].threshold");
+    let unknown = app
+        .request(Method::POST, "/v1/admin/programs/coffee/members/x/tier")
+        .bearer_auth(&admin)
+        .json(&json!({"tier": "Platinum", "reason": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(unknown, StatusCode::NOT_FOUND, "not-found").await;
+}
