@@ -113,6 +113,28 @@ impl Storefront {
             .with_context(|| format!("GET {path}: no balance.available in {member}"))
     }
 
+    /// `POST /v1/events`, and the points the event awarded: its outcome's `points_awarded` on
+    /// a 201, else 0. A 201 without them counts as no answer: the points are unknown.
+    pub async fn post_event(&self, event: &Value) -> (Outcome, i64) {
+        let request = self
+            .request(reqwest::Method::POST, "/v1/events")
+            .json(event);
+        let (outcome, body) = answered(request.send().await).await;
+        if outcome.status() != Some(201) {
+            return (outcome, 0);
+        }
+        let points = serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|outcome| outcome["points_awarded"].as_i64());
+        match points {
+            Some(points) => (outcome, points),
+            None => (
+                Outcome::Transport("the 201 answer has no points_awarded".to_owned()),
+                0,
+            ),
+        }
+    }
+
     /// A mutating `POST` with a fresh `Idempotency-Key`.
     async fn keyed(&self, path: &str, body: &Value) -> Outcome {
         let request = self
@@ -131,21 +153,32 @@ impl Storefront {
 
 /// Reads the whole body (so the connection is reused) and classifies the answer.
 async fn outcome(sent: reqwest::Result<Response>) -> Outcome {
+    answered(sent).await.0
+}
+
+/// The answer, classified, with the body of a 2xx (empty otherwise).
+async fn answered(sent: reqwest::Result<Response>) -> (Outcome, Vec<u8>) {
     let response = match sent {
         Ok(response) => response,
-        Err(error) => return Outcome::Transport(transport_error(error)),
+        Err(error) => return (Outcome::Transport(transport_error(error)), Vec::new()),
     };
     let status = response.status();
     match response.bytes().await {
-        Ok(_) if status.is_success() => Outcome::Answered {
-            status: status.as_u16(),
-            detail: None,
-        },
-        Ok(body) => Outcome::Answered {
-            status: status.as_u16(),
-            detail: Some(problem_detail(&body)),
-        },
-        Err(error) => Outcome::Transport(transport_error(error)),
+        Ok(body) if status.is_success() => (
+            Outcome::Answered {
+                status: status.as_u16(),
+                detail: None,
+            },
+            body.into(),
+        ),
+        Ok(body) => (
+            Outcome::Answered {
+                status: status.as_u16(),
+                detail: Some(problem_detail(&body)),
+            },
+            Vec::new(),
+        ),
+        Err(error) => (Outcome::Transport(transport_error(error)), Vec::new()),
     }
 }
 

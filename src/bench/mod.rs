@@ -7,6 +7,7 @@
 mod client;
 mod money;
 mod pool;
+mod purchase;
 mod runner;
 mod scenario;
 mod setup;
@@ -160,8 +161,8 @@ fn print_failures(figures: &[Figures]) {
 
 fn print_money(money: &MoneyCheck) {
     println!(
-        "balances: {} members checked over HTTP ({} points adjusted in, {} redeemed)",
-        money.checked, money.credited, money.debited
+        "balances: {} members checked over HTTP ({} points adjusted in, {} redeemed, {} awarded by events)",
+        money.checked, money.credited, money.debited, money.awarded
     );
     if money.uncertain > 0 {
         println!(
@@ -175,7 +176,9 @@ fn print_money(money: &MoneyCheck) {
     if money.checked == 0 {
         println!("no balance could be checked");
     } else if money.is_clean() {
-        println!("ok: every balance is its start + points adjusted in - points redeemed");
+        println!(
+            "ok: every balance is its start + points adjusted in - points redeemed + points awarded"
+        );
     } else {
         println!(
             "{} balances differ from the bench's count",

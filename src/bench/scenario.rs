@@ -7,6 +7,7 @@ use rand::Rng;
 use rand::rngs::SmallRng;
 
 use super::client::Outcome;
+use super::purchase;
 use super::setup::{Fixture, Seeder};
 
 /// Points one `adjust` request adds.
@@ -25,11 +26,18 @@ pub enum Scenario {
     Hot,
     /// `GET /v1/members/{id}` of random members.
     Read,
+    /// `POST /v1/events`: purchases of random members, earning under the coffee rules.
+    Events,
 }
 
 impl Scenario {
     /// Every scenario, in the order `all` runs them.
-    pub const ALL: [Scenario; 3] = [Scenario::Spread, Scenario::Hot, Scenario::Read];
+    pub const ALL: [Scenario; 4] = [
+        Scenario::Spread,
+        Scenario::Hot,
+        Scenario::Read,
+        Scenario::Events,
+    ];
 
     /// The name used in `--scenario` and in the table.
     pub fn name(self) -> &'static str {
@@ -37,6 +45,7 @@ impl Scenario {
             Scenario::Spread => "spread",
             Scenario::Hot => "hot",
             Scenario::Read => "read",
+            Scenario::Events => "events",
         }
     }
 
@@ -45,6 +54,10 @@ impl Scenario {
     pub async fn prepare(self, seeder: &mut Seeder) -> anyhow::Result<Workload> {
         let members = match self {
             Scenario::Spread | Scenario::Read => seeder.crowd(),
+            Scenario::Events => {
+                purchase::seed_rules(seeder).await?;
+                seeder.crowd()
+            }
             Scenario::Hot => {
                 seeder
                     .enrol_funded(vec![HOT_MEMBER.to_owned()], "hot member")
@@ -96,6 +109,12 @@ impl Workload {
                 outcome
             }
             Scenario::Read => fixture.store.read(external_id).await,
+            Scenario::Events => {
+                let event = purchase::purchase(external_id, rng);
+                let (outcome, points) = fixture.store.post_event(&event).await;
+                fixture.book.award(member, points, &outcome);
+                outcome
+            }
         }
     }
 }

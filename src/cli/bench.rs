@@ -18,7 +18,10 @@ pub enum ScenarioChoice {
     Hot,
     /// `GET /v1/members/{id}` of random members.
     Read,
-    /// spread, hot and read, in that order.
+    /// `POST /v1/events` of random members' purchases (3.00 to 30.00, 1 to 3 items, some paid
+    /// with stored value or in a reusable cup), earning under the coffee program's rules.
+    Events,
+    /// spread, hot, read and events, in that order.
     All,
 }
 
@@ -28,6 +31,7 @@ impl ScenarioChoice {
             ScenarioChoice::Spread => vec![Scenario::Spread],
             ScenarioChoice::Hot => vec![Scenario::Hot],
             ScenarioChoice::Read => vec![Scenario::Read],
+            ScenarioChoice::Events => vec![Scenario::Events],
             ScenarioChoice::All => Scenario::ALL.to_vec(),
         }
     }
