@@ -11,7 +11,7 @@ use crate::engine::expiry::ExpiryPolicy;
 use crate::engine::tiers::{self as engine, Change};
 use crate::error::AppResult;
 use crate::programs::Program;
-use crate::tiers::{self, ChangeCause};
+use crate::tiers::{self, ChangeCause, ChangeNote};
 
 const BATCH: i64 = 500;
 
@@ -58,16 +58,12 @@ pub fn end_holds(
                     ),
                     _ => "hold renewed".to_owned(),
                 };
-                tiers::write_standing(
-                    tx,
-                    policy,
-                    &member,
-                    &after,
-                    "downgrade",
-                    &reason,
-                    ChangeCause::default(),
-                    now,
-                )?;
+                let note = ChangeNote {
+                    change: "downgrade",
+                    reason: &reason,
+                    cause: ChangeCause::default(),
+                };
+                tiers::write_standing(tx, policy, &member, &after, &note, now)?;
                 if change == Change::Downgrade {
                     report.tier_downgrades += 1;
                     let was_protected = policy.levels[before.level].points_never_expire;

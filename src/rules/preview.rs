@@ -42,7 +42,9 @@ pub struct PreviewRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HypotheticalMember {
+    /// A level of the program's ladder.
     pub tier: Option<String>,
+    /// The level's multiplier; by default the ladder's.
     #[schema(value_type = Option<String>)]
     pub tier_multiplier: Option<Decimal>,
     pub enrolled_at: Option<DateTime<Utc>>,
@@ -93,7 +95,7 @@ pub fn preview(
         super::draft_set(conn, program, &drafts, request.drafts_only)?
     };
     let state = match &request.hypothetical_member {
-        Some(hypothetical) => hypothetical_state(hypothetical, now),
+        Some(hypothetical) => hypothetical_state(program, hypothetical, now),
         None => {
             let member = members::require(conn, program.id, &request.event.member)?;
             crate::events::state::load(conn, program, &member, &rules, &event)?
@@ -114,12 +116,26 @@ pub fn preview(
     })
 }
 
-fn hypothetical_state(h: &HypotheticalMember, now: NaiveDateTime) -> MemberState {
+fn hypothetical_state(
+    program: &Program,
+    h: &HypotheticalMember,
+    now: NaiveDateTime,
+) -> MemberState {
+    let ladder_multiplier = |name: &str| {
+        program
+            .tiers
+            .as_ref()
+            .and_then(|t| t.level(name))
+            .map(|(_, level)| level.multiplier)
+    };
     MemberState {
         birthday: h.birthday,
         tier: h.tier.as_ref().map(|name| TierState {
             name: name.clone(),
-            multiplier: h.tier_multiplier.unwrap_or(Decimal::ONE),
+            multiplier: h
+                .tier_multiplier
+                .or_else(|| ladder_multiplier(name))
+                .unwrap_or(Decimal::ONE),
         }),
         lifetime_earned: h.lifetime_earned,
         event_counts: h.event_counts.clone(),

@@ -111,17 +111,28 @@ pub struct ChangeCause {
     pub admin_id: Option<i64>,
 }
 
-/// Writes a new standing and, when the level changed, the history row.
+/// What a tier history row says: the kind of change (`upgrade`, `downgrade`, `manual`), why,
+/// and who or what caused it.
+pub struct ChangeNote<'a> {
+    pub change: &'a str,
+    pub reason: &'a str,
+    pub cause: ChangeCause,
+}
+
+/// Writes a new standing and, when the level changed (or an admin set it), the history row.
 pub fn write_standing(
     tx: &mut DbConnection,
     policy: &TierPolicy,
     member: &MemberRow,
     new: &Standing,
-    change: &str,
-    reason: &str,
-    cause: ChangeCause,
+    note: &ChangeNote<'_>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
+    let ChangeNote {
+        change,
+        reason,
+        cause,
+    } = *note;
     let before = standing(policy, member);
     let name = &policy.levels[new.level].name;
     rows::set_standing(
@@ -185,7 +196,12 @@ pub fn after_activity(
                 ),
                 _ => "hold renewed".to_owned(),
             };
-            write_standing(tx, policy, member, &new, "upgrade", &reason, cause, at)?;
+            let note = ChangeNote {
+                change: "upgrade",
+                reason: &reason,
+                cause,
+            };
+            write_standing(tx, policy, member, &new, &note, at)?;
             let changed = new.level != before.level;
             (new, changed)
         }
@@ -234,17 +250,29 @@ fn unit_name(policy: &TierPolicy, program: &Program) -> String {
     }
 }
 
-/// Sets a member's level by hand, held for a full window from now unless `held_until` says.
+/// A level an admin sets by hand.
+pub struct ManualTier<'a> {
+    pub tier: &'a str,
+    pub reason: &'a str,
+    /// Until when it is held; by default a full window from now.
+    pub held_until: Option<NaiveDateTime>,
+    pub admin_id: i64,
+}
+
+/// Sets a member's level by hand.
 pub fn set_by_admin(
     tx: &mut DbConnection,
     program: &Program,
     member: &MemberRow,
-    tier: &str,
-    reason: &str,
-    held_until: Option<NaiveDateTime>,
-    admin_id: i64,
+    manual: &ManualTier<'_>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
+    let ManualTier {
+        tier,
+        reason,
+        held_until,
+        admin_id,
+    } = *manual;
     let policy = program
         .tiers
         .as_ref()
@@ -267,19 +295,15 @@ pub fn set_by_admin(
         held_until,
         qualified_at: now,
     };
-    write_standing(
-        tx,
-        policy,
-        member,
-        &new,
-        "manual",
+    let note = ChangeNote {
+        change: "manual",
         reason,
-        ChangeCause {
+        cause: ChangeCause {
             admin_id: Some(admin_id),
-            ..ChangeCause::default()
+            event_id: None,
         },
-        now,
-    )
+    };
+    write_standing(tx, policy, member, &new, &note, now)
 }
 
 /// The tier as members see it.

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use fidelio::bench::{self, Figures, Scenario, Settings};
-use fidelio::db::{Backend, DatabaseUrl};
+use fidelio::bench::{self, Scenario, Settings};
+use fidelio::db::DatabaseUrl;
 
 use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp};
 
@@ -22,14 +22,6 @@ async fn tiny_bench(app: &TestApp) -> Settings {
         members: 20,
         database: DatabaseUrl::parse(&app.database.url).unwrap(),
     }
-}
-
-/// Whether the run's failures are all the known PostgreSQL deadlock of `events` (see below).
-fn only_the_known_event_deadlocks(app: &TestApp, figures: &Figures) -> bool {
-    app.database.backend() == Backend::Postgres
-        && figures.scenario == "events"
-        && figures.transport_errors == 0
-        && figures.errors.keys().all(|status| *status == 500)
 }
 
 #[tokio::test]
@@ -52,19 +44,6 @@ async fn the_bench_runs_every_scenario_without_errors_and_leaves_a_clean_ledger(
             "{} did not warm up",
             figures.scenario
         );
-        // KNOWN BUG (product, src/events/mod.rs `record`): on PostgreSQL two events of one
-        // member at once can deadlock (the event insert takes a key-share lock on the member
-        // row through its foreign key, then both ask for FOR UPDATE); PostgreSQL aborts one
-        // and the API answers 500. Tolerated here, on PostgreSQL's `events` row only, until
-        // it is fixed; `concurrent_events_of_one_member_all_succeed` pins the fix. The money
-        // and `verify` checks below still hold: the aborted transaction wrote nothing.
-        if figures.failures() > 0 && only_the_known_event_deadlocks(&app, figures) {
-            eprintln!(
-                "known bug: {} events deadlocked on PostgreSQL",
-                figures.failures()
-            );
-            continue;
-        }
         assert_eq!(figures.failures(), 0, "{figures:#?}");
     }
     assert_eq!(summary.money.checked, 21, "20 members and the hot one");
@@ -81,7 +60,6 @@ async fn the_bench_runs_every_scenario_without_errors_and_leaves_a_clean_ledger(
 }
 
 #[tokio::test]
-#[ignore = "known bug: concurrent events of one member deadlock on PostgreSQL (src/events/mod.rs)"]
 async fn concurrent_events_of_one_member_all_succeed() {
     let app = TestApp::spawn().await;
     let settings = Settings {

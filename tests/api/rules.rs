@@ -287,8 +287,8 @@ async fn a_preview_explains_the_outcome_and_writes_nothing() {
         Some(json!({"event": {"type": "purchase", "id": "p", "member": "nobody", "amount": "30.00"},
                     "hypothetical_member": {"tier": "VIB", "tier_multiplier": "1.5", "referred": true}}))).await.1;
     assert_eq!(
-        hypothetical["points_awarded"], 145,
-        "30 x 1.5 + 100 for the referral"
+        hypothetical["points_awarded"], 130,
+        "30 + 100 for the referral (beauty's levels do not multiply)"
     );
     assert_eq!(hypothetical["referrer"]["points"], 250);
 

@@ -17,6 +17,7 @@ use crate::domain;
 use crate::engine::tiers::TierPolicy;
 use crate::error::{AppError, AppResult, Problem};
 use crate::state::AppState;
+use crate::tiers::ManualTier;
 use crate::{members, programs, tiers};
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -122,16 +123,13 @@ async fn set_member_tier(
                 let program = programs::require(tx, &slug)?;
                 let member = members::require(tx, program.id, &external_id)?;
                 let now = now_utc();
-                tiers::set_by_admin(
-                    tx,
-                    &program,
-                    &member,
-                    &tier,
-                    &reason,
-                    held_until.map(|t| t.naive_utc()),
-                    admin.id,
-                    now,
-                )?;
+                let manual = ManualTier {
+                    tier: &tier,
+                    reason: &reason,
+                    held_until: held_until.map(|t| t.naive_utc()),
+                    admin_id: admin.id,
+                };
+                tiers::set_by_admin(tx, &program, &member, &manual, now)?;
                 let member = members::require(tx, program.id, &external_id)?;
                 MemberView::load(tx, &program, member)
             })

@@ -109,6 +109,9 @@ pub fn postpone_expiry(
     .execute(conn)
 }
 
+/// A member whose birthday reward may be due: id, birthday, level.
+pub type BirthdayMember = (i64, Option<chrono::NaiveDate>, Option<String>);
+
 /// Active members of the program whose birthday (month * 100 + day) is one of `days`, who
 /// were enrolled before `enrolled_before` and have no grant for `year`: `(id, birthday, tier)`.
 pub fn birthdays_due(
@@ -117,7 +120,7 @@ pub fn birthdays_due(
     days: &[i32],
     year: i32,
     enrolled_before: NaiveDateTime,
-) -> QueryResult<Vec<(i64, Option<chrono::NaiveDate>, Option<String>)>> {
+) -> QueryResult<Vec<BirthdayMember>> {
     members::table
         .filter(members::program_id.eq(program_id))
         .filter(members::status.eq("active"))
