@@ -14,6 +14,30 @@ pub fn present<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
     <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }
 
+/// Splits `{slug, ...rest}` into the slug (checked) and the rest; errors name the field after
+/// `prefix`.
+pub fn take_slug(
+    mut body: serde_json::Value,
+    prefix: &str,
+) -> Result<(String, serde_json::Value), AppError> {
+    let slug = match body.as_object_mut().map(|o| o.remove("slug")) {
+        Some(Some(serde_json::Value::String(slug))) => slug,
+        Some(_) => {
+            return Err(AppError::invalid(
+                format!("{prefix}slug"),
+                format!("{prefix}slug: give a slug"),
+            ));
+        }
+        None => {
+            return Err(AppError::invalid(
+                format!("{prefix}body"),
+                format!("{prefix}body: expected an object"),
+            ));
+        }
+    };
+    Ok((crate::domain::slug(&format!("{prefix}slug"), &slug)?, body))
+}
+
 /// Parses JSON text into `T`.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);

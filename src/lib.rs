@@ -19,6 +19,7 @@ pub mod ledger;
 pub mod members;
 pub mod metrics;
 pub mod programs;
+pub mod rewards;
 pub mod rules;
 pub mod startup;
 pub mod state;

@@ -9,6 +9,7 @@ mod openapi;
 mod ops;
 pub mod pagination;
 pub mod query;
+mod redemption_actions;
 mod storefront;
 mod views;
 

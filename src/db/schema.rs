@@ -96,6 +96,7 @@ diesel::table! {
         event_id -> Nullable<BigInt>,
         rule_id -> Nullable<BigInt>,
         rule_version -> Nullable<Integer>,
+        redemption_id -> Nullable<BigInt>,
     }
 }
 
@@ -245,6 +246,53 @@ diesel::table! {
         reward -> Text,
         valid_until -> Timestamp,
         created_at -> Timestamp,
+        redemption_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    rewards (id) {
+        id -> BigInt,
+        program_id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        cost -> BigInt,
+        kind -> Text,
+        amount_minor -> Nullable<BigInt>,
+        percent -> Nullable<Integer>,
+        min_tier -> Nullable<Text>,
+        stock -> Nullable<BigInt>,
+        per_member_limit -> Nullable<Integer>,
+        limit_period -> Nullable<Text>,
+        active_from -> Nullable<Timestamp>,
+        active_until -> Nullable<Timestamp>,
+        voucher_days -> Nullable<Integer>,
+        refund_on_expiry -> Bool,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    redemptions (id) {
+        id -> BigInt,
+        public_id -> Text,
+        code -> Text,
+        program_id -> BigInt,
+        member_id -> BigInt,
+        reward_id -> BigInt,
+        points_spent -> BigInt,
+        entry_id -> Nullable<BigInt>,
+        reverse_entry_id -> Nullable<BigInt>,
+        status -> Text,
+        source -> Text,
+        order_id -> Nullable<Text>,
+        api_key_id -> Nullable<BigInt>,
+        issued_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        settled_at -> Nullable<Timestamp>,
     }
 }
 
@@ -252,6 +300,7 @@ diesel::joinable!(api_keys -> programs (program_id));
 diesel::joinable!(ledger_entries -> events (event_id));
 diesel::joinable!(ledger_entries -> rules (rule_id));
 diesel::joinable!(rule_versions -> rules (rule_id));
+diesel::joinable!(redemptions -> rewards (reward_id));
 diesel::joinable!(members -> programs (program_id));
 diesel::joinable!(ledger_entries -> members (member_id));
 diesel::joinable!(lots -> members (member_id));
@@ -276,4 +325,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     qualifying_activity,
     tier_changes,
     birthday_grants,
+    rewards,
+    redemptions,
 );

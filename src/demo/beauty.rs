@@ -22,6 +22,21 @@ pub fn config() -> ProgramConfig {
                  "benefits": ["1 point per 1.00", "Birthday gift", "Rouge rewards", "Free shipping"]}
             ]
         }),
+        rewards: vec![
+            json!({"slug": "cash-10", "name": "10.00 off", "cost": 500,
+                   "kind": "fixed_discount", "amount": "10.00", "voucher_days": 90}),
+            json!({"slug": "cash-20", "name": "20.00 off", "cost": 1000,
+                   "kind": "fixed_discount", "amount": "20.00", "voucher_days": 90}),
+            json!({"slug": "mini-trio", "name": "Trio of minis", "cost": 750,
+                   "kind": "free_item", "stock": 500, "voucher_days": 90}),
+            json!({"slug": "rouge-reward", "name": "100.00 off, for Rouge members", "cost": 2500,
+                   "kind": "fixed_discount", "amount": "100.00", "min_tier": "Rouge", "stock": 50,
+                   "per_member_limit": {"count": 1, "per": "lifetime"}, "voucher_days": 90}),
+            json!({"slug": "masterclass", "name": "Beauty masterclass", "cost": 5000,
+                   "kind": "experience", "min_tier": "VIB", "stock": 20, "voucher_days": 90}),
+            json!({"slug": "birthday-gift", "name": "Birthday gift", "cost": 0, "kind": "gift",
+                   "per_member_limit": {"count": 1, "per": "year"}}),
+        ],
         rules: vec![
             json!({"slug": "points-per-dollar", "name": "1 point per 1.00 of merchandise", "event_type": "purchase", "priority": 100,
                    "effects": [{"type": "points_per_amount", "rate": "1", "items": {"exclude_categories": ["gift_card"]}}]}),

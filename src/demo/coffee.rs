@@ -25,6 +25,22 @@ pub fn config() -> ProgramConfig {
                  "benefits": ["Earn 1.7 Stars per 1.00", "Stars never expire", "Birthday reward for 30 days"]}
             ]
         }),
+        rewards: vec![
+            json!({"slug": "custom-shot", "name": "Customise your drink (up to 1.00)", "cost": 25,
+                   "kind": "free_item", "amount": "1.00", "voucher_days": 30}),
+            json!({"slug": "two-off", "name": "2.00 off any item", "cost": 60,
+                   "kind": "fixed_discount", "amount": "2.00", "voucher_days": 30}),
+            json!({"slug": "brewed-coffee", "name": "Brewed coffee or tea", "cost": 100,
+                   "kind": "free_item", "voucher_days": 30}),
+            json!({"slug": "handcrafted-drink", "name": "Handcrafted drink", "cost": 200,
+                   "kind": "free_item", "voucher_days": 30}),
+            json!({"slug": "lunch", "name": "Lunch: a sandwich or salad", "cost": 300,
+                   "kind": "free_item", "voucher_days": 30}),
+            json!({"slug": "merch-20", "name": "Merchandise up to 20.00", "cost": 400,
+                   "kind": "free_item", "amount": "20.00", "stock": 200, "voucher_days": 30}),
+            json!({"slug": "birthday-treat", "name": "Birthday treat", "cost": 0, "kind": "gift",
+                   "per_member_limit": {"count": 1, "per": "year"}}),
+        ],
         rules: vec![
             json!({"slug": "stars-per-dollar", "name": "1 Star per 1.00", "event_type": "purchase", "priority": 100,
                    "effects": [{"type": "points_per_amount", "rate": "1", "items": {"exclude_categories": ["alcohol"]}}]}),

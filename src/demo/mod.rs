@@ -14,4 +14,6 @@ pub struct ProgramConfig {
     pub rules: Vec<Value>,
     /// Body of `PUT /v1/admin/programs/{program}/tiers`.
     pub tiers: Value,
+    /// Bodies of `POST /v1/admin/programs/{program}/rewards`.
+    pub rewards: Vec<Value>,
 }

@@ -68,6 +68,8 @@ pub enum Effect {
     },
     /// Holds the event's points pending for `days` after the event (a return window).
     Pending { days: u32 },
+    /// Gives the member a voucher of the reward with this slug (free, from its stock).
+    IssueReward { reward: String },
 }
 
 impl Effect {
@@ -100,6 +102,12 @@ impl Effect {
                 return Err((
                     "referrer_points",
                     "give points at least 0 to each side, more than 0 in all".into(),
+                ));
+            }
+            Effect::IssueReward { reward } if crate::domain::slug("reward", reward).is_err() => {
+                return Err((
+                    "reward",
+                    "give the slug of a reward of the catalogue".into(),
                 ));
             }
             Effect::Pending { days } if *days == 0 || *days > 366 => {

@@ -12,7 +12,9 @@ use super::condition::Facts;
 use super::effect::{Effect, Rounding};
 use super::event::Event;
 use super::member::MemberState;
-use super::outcome::{Considered, Line, Outcome, ReferrerAward, RuleRef, UsageIncrement};
+use super::outcome::{
+    Considered, Line, Outcome, ReferrerAward, RewardGrant, RuleRef, UsageIncrement,
+};
 use super::period::{self, Period};
 use super::rule::{CompiledRule, Stacking};
 
@@ -55,6 +57,7 @@ struct Contribution<'r> {
     rounding: Option<Rounding>,
     base_why: Vec<String>,
     factor_why: Vec<String>,
+    rewards: Vec<String>,
 }
 
 /// Decides what `event` earns `member` under `rules`, as of `now`. Pure: no I/O.
@@ -137,11 +140,21 @@ pub fn evaluate(
         None => now,
     };
     let usage = usage(&fired, &lines, local_time);
+    let rewards = fired
+        .iter()
+        .flat_map(|c| {
+            c.rewards.iter().map(|reward| RewardGrant {
+                rule: rule_ref(c.rule),
+                reward: reward.clone(),
+            })
+        })
+        .collect();
     Outcome {
         lines,
         points,
         available_at,
         referrer_award,
+        rewards,
         usage,
         considered,
     }
@@ -178,6 +191,7 @@ fn contribute<'r>(rule: &'r CompiledRule, event: &Event, member: &MemberState) -
         rounding: None,
         base_why: Vec::new(),
         factor_why: Vec::new(),
+        rewards: Vec::new(),
     };
     for effect in &rule.definition.effects {
         match effect {
@@ -225,6 +239,7 @@ fn contribute<'r>(rule: &'r CompiledRule, event: &Event, member: &MemberState) -
             Effect::Pending { days } => {
                 c.pending_days = Some(c.pending_days.unwrap_or(0).max(*days))
             }
+            Effect::IssueReward { reward } => c.rewards.push(reward.clone()),
         }
     }
     c
@@ -325,6 +340,9 @@ fn lines(fired: &[Contribution<'_>], member: &MemberState) -> (Vec<Line>, i64) {
         if c.fixed > 0 {
             points[i] += c.fixed;
             why[i].push(format!("{} points", c.fixed));
+        }
+        for reward in &c.rewards {
+            why[i].push(format!("a `{reward}` voucher"));
         }
         if c.referrer_points > 0 {
             why[i].push(format!("{} points to the referrer", c.referrer_points));

@@ -38,6 +38,14 @@ pub struct ReferrerAward {
     pub rule: RuleRef,
 }
 
+/// A voucher a rule gives the member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RewardGrant {
+    pub rule: RuleRef,
+    /// The reward's slug.
+    pub reward: String,
+}
+
 /// One more use of a limited rule in one window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsageIncrement {
@@ -67,6 +75,7 @@ pub struct Outcome {
     /// When the points become available: later than now when a rule holds them pending.
     pub available_at: NaiveDateTime,
     pub referrer_award: Option<ReferrerAward>,
+    pub rewards: Vec<RewardGrant>,
     pub usage: Vec<UsageIncrement>,
     pub considered: Vec<Considered>,
 }

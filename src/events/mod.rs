@@ -22,6 +22,10 @@ use crate::error::{AppError, AppResult};
 use crate::ledger::Balance;
 use crate::members::{self, EnrolMember, MemberStatus};
 use crate::programs::Program;
+use crate::rewards::{
+    self,
+    redeem::{Source, Voucher},
+};
 use crate::rules::RuleCache;
 use crate::tiers::{self, ChangeCause};
 
@@ -225,6 +229,7 @@ fn decide_and_write(
         points_awarded: 0,
         awarded: Awarded::default(),
         rules: Vec::new(),
+        rewards_issued: Vec::new(),
         referrer: None,
         reversed: None,
         balance: Balance::from(&member),
@@ -279,6 +284,15 @@ fn decide_and_write(
     };
     outcome.tier =
         tiers::after_activity(tx, program, &member, qualifying, event.occurred_at, cause)?;
+    for grant in &decision.rewards {
+        match give_reward(tx, program, &member, &grant.reward, now)? {
+            Some(voucher) => outcome.rewards_issued.push(voucher),
+            None => outcome.notes.push(format!(
+                "rule `{}`: reward `{}` is not available",
+                grant.rule.rule, grant.reward
+            )),
+        }
+    }
     let pending = decision.available_at > now;
     outcome.points_awarded = decision.points;
     outcome.awarded = Awarded {
@@ -290,6 +304,22 @@ fn decide_and_write(
     outcome.referrer = decision.referrer_award;
     outcome.balance = Balance::from(&member);
     Ok((outcome, decision.points))
+}
+
+/// A voucher of the reward a rule gives, unless the reward is missing, inactive or out of
+/// stock.
+fn give_reward(
+    tx: &mut DbConnection,
+    program: &Program,
+    member: &MemberRow,
+    slug: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<Voucher>> {
+    match rewards::require(tx, program.id, slug) {
+        Ok(reward) => rewards::redeem::gift(tx, program, member, &reward, Source::Rule, None, now),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// A `referral` event links the member to the referrer its `properties.referral_code` names,

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::engine::outcome::{Line, ReferrerAward};
 use crate::ledger::Balance;
+use crate::rewards::redeem::Voucher;
 use crate::tiers::TierOutcome;
 
 /// Which event this is the outcome of.
@@ -48,6 +49,9 @@ pub struct EventOutcome {
     pub awarded: Awarded,
     /// One line per rule that fired: its points and why.
     pub rules: Vec<Line>,
+    /// Vouchers the event's rules gave the member.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rewards_issued: Vec<Voucher>,
     /// Points paid to the member's referrer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub referrer: Option<ReferrerAward>,

@@ -5,12 +5,15 @@
 use chrono::{Datelike, Duration, NaiveDateTime};
 
 use super::TickReport;
+use crate::db::DbConnection;
 use crate::db::models::jobs as job_rows;
+use crate::db::models::members;
 use crate::db::{DbConn, is_unique_violation, write_tx};
 use crate::engine::birthday::{GRACE_DAYS, birthday_in, celebrated_on};
 use crate::engine::period;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::programs::Program;
+use crate::rewards::{self, redeem::Source};
 
 pub fn grant(
     conn: &mut DbConn,
@@ -38,22 +41,67 @@ pub fn grant(
             }
             let valid_until = policy.valid_until(tz, birthday, tier.as_deref());
             let granted = write_tx(conn, |tx| {
-                job_rows::grant_birthday(
-                    tx,
-                    member_id,
-                    day.year(),
-                    &policy.reward,
-                    valid_until,
-                    now,
-                )
+                let year = day.year();
+                let reward = &policy.reward;
+                let Some(grant) =
+                    job_rows::grant_birthday(tx, member_id, year, reward, valid_until, now)?
+                else {
+                    return Ok(false);
+                };
+                issue_voucher(tx, program, member_id, grant, valid_until, now)?;
+                Ok::<_, AppError>(true)
             });
             match granted {
                 Ok(true) => report.birthday_grants += 1,
                 Ok(false) => {}
-                Err(e) if is_unique_violation(&e) => {}
-                Err(e) => return Err(e.into()),
+                // Another run granted it first.
+                Err(AppError::Internal(cause))
+                    if cause
+                        .downcast_ref::<diesel::result::Error>()
+                        .is_some_and(is_unique_violation) => {}
+                Err(e) => return Err(e),
             }
         }
+    }
+    Ok(())
+}
+
+/// Turns a grant into a voucher of the program's birthday reward. A program whose birthday
+/// reward is missing from the catalogue (or out of stock) keeps the grant without one.
+fn issue_voucher(
+    tx: &mut DbConnection,
+    program: &Program,
+    member_id: i64,
+    grant: i64,
+    valid_until: NaiveDateTime,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let Some(policy) = &program.birthday else {
+        return Ok(());
+    };
+    let reward = match rewards::require(tx, program.id, &policy.reward) {
+        Ok(reward) => reward,
+        Err(AppError::NotFound(_)) => {
+            tracing::warn!(program = %program.slug, reward = %policy.reward, "the birthday reward is not in the catalogue");
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    let member = members::find(tx, member_id)?;
+    if let Some(voucher) = rewards::redeem::gift(
+        tx,
+        program,
+        &member,
+        &reward,
+        Source::Birthday,
+        Some(valid_until),
+        now,
+    )? {
+        let redemption = crate::db::models::rewards::find_redemption(tx, program.id, &voucher.id)?
+            .ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("a voucher just issued is missing"))
+            })?;
+        job_rows::link_birthday_voucher(tx, grant, redemption.id)?;
     }
     Ok(())
 }

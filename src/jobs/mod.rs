@@ -35,6 +35,8 @@ pub struct TickReport {
     pub tier_downgrades: i64,
     pub tier_renewals: i64,
     pub birthday_grants: i64,
+    /// Vouchers that expired unused.
+    pub expired_vouchers: i64,
 }
 
 impl TickReport {
@@ -51,6 +53,7 @@ impl TickReport {
 pub fn tick(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<TickReport> {
     let mut report = TickReport::default();
     pending::release_due(conn, now, &mut report)?;
+    report.expired_vouchers = crate::rewards::vouchers::expire_due(conn, now)?;
     let mut after = None;
     loop {
         let programs: Vec<Program> = program_rows::list(conn, after, 100)?

@@ -26,6 +26,7 @@ pub struct Cause {
     pub event_id: Option<i64>,
     pub rule_id: Option<i64>,
     pub rule_version: Option<i32>,
+    pub redemption_id: Option<i64>,
 }
 
 /// An entry written, and the member's balances after it.
@@ -89,6 +90,7 @@ fn new_entry<'a>(
         event_id: cause.event_id,
         rule_id: cause.rule_id,
         rule_version: cause.rule_version,
+        redemption_id: cause.redemption_id,
     }
 }
 
@@ -338,6 +340,50 @@ pub fn take_back(
     if take.kind == EntryKind::Reverse {
         balances.lifetime_earned -= points;
     }
+    let member = members::set_balances(tx, member.id, &balances)?;
+    Ok(Posted { entry, member })
+}
+
+/// Gives back what a debit entry took (a cancelled redemption), to exactly the lots it took
+/// from, as one `reverse` entry. The caller holds the member's lock and makes sure the debit is
+/// given back once.
+pub fn restore(
+    tx: &mut DbConnection,
+    member: &MemberRow,
+    debit_entry_id: i64,
+    cause: &Cause,
+    now: NaiveDateTime,
+) -> AppResult<Posted> {
+    let taken = rows::links_of_entry(tx, debit_entry_id)?;
+    let points: i64 = taken.iter().map(|(_, points)| -points).sum();
+    if points <= 0 {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "entry {debit_entry_id} took nothing to give back"
+        )));
+    }
+    let cause = Cause {
+        reverses_entry_id: Some(debit_entry_id),
+        ..cause.clone()
+    };
+    let entry = rows::insert_entry(
+        tx,
+        &new_entry(
+            member,
+            EntryKind::Reverse,
+            points,
+            member.balance_total() + points,
+            &cause,
+            now,
+        ),
+    )?;
+    for (lot, taken) in &taken {
+        rows::link(tx, entry.id, *lot, -taken, now)?;
+    }
+    let mut balances = balances_of(member, now);
+    let settled = settle_debts(tx, member.id, points.min(member.points_debt), now)?;
+    balances.points_available += points - settled;
+    balances.points_debt -= settled;
+    balances.lifetime_redeemed -= points;
     let member = members::set_balances(tx, member.id, &balances)?;
     Ok(Posted { entry, member })
 }

@@ -14,7 +14,6 @@ use utoipa::ToSchema;
 use crate::db::models::programs as program_rows;
 use crate::db::models::rules::{self as rows, RuleRow, RuleVersionRow};
 use crate::db::{DbConnection, is_unique_violation};
-use crate::domain;
 use crate::engine::RuleSet;
 use crate::engine::rule::{CompiledRule, RuleDefinition};
 use crate::error::{AppError, AppResult};
@@ -48,24 +47,9 @@ pub struct NewRule {
 
 impl NewRule {
     /// Reads `{slug, ...definition}`; errors name the field, after `prefix`.
-    pub fn from_json(mut body: Value, prefix: &str) -> AppResult<NewRule> {
-        let slug = match body.as_object_mut().map(|o| o.remove("slug")) {
-            Some(Some(Value::String(slug))) => slug,
-            Some(_) => {
-                return Err(AppError::invalid(
-                    format!("{prefix}slug"),
-                    format!("{prefix}slug: give the rule's slug"),
-                ));
-            }
-            None => {
-                return Err(AppError::invalid(
-                    format!("{prefix}body"),
-                    format!("{prefix}body: expected an object"),
-                ));
-            }
-        };
-        let slug = domain::slug(&format!("{prefix}slug"), &slug)?;
-        let definition = crate::json::from_value(body, prefix)?;
+    pub fn from_json(body: Value, prefix: &str) -> AppResult<NewRule> {
+        let (slug, rest) = crate::json::take_slug(body, prefix)?;
+        let definition = crate::json::from_value(rest, prefix)?;
         Ok(NewRule { slug, definition })
     }
 }

@@ -386,6 +386,22 @@ impl TestApp {
             "setting tiers: {}",
             body(tiers).await
         );
+        for reward in &config.rewards {
+            let created = self
+                .request(Method::POST, &format!("/v1/admin/programs/{slug}/rewards"))
+                .bearer_auth(&admin)
+                .json(reward)
+                .send()
+                .await
+                .unwrap();
+            let status = created.status();
+            assert_eq!(
+                status,
+                StatusCode::CREATED,
+                "creating a reward: {}",
+                body(created).await
+            );
+        }
         let key = self.api_key(&admin, &slug, &ALL_SCOPES).await["key"]
             .as_str()
             .unwrap()

@@ -13,6 +13,7 @@ mod ledger;
 mod members;
 mod model;
 mod operations;
+mod rewards;
 mod rules;
 mod schema;
 mod tiers;

@@ -87,6 +87,21 @@ async fn the_openapi_document_covers_every_route_and_the_docs_work_offline() {
         "/v1/members/{external_id}/token",
         "/v1/me",
         "/v1/me/ledger",
+        "/v1/me/rewards",
+        "/v1/me/redemptions",
+        "/v1/events",
+        "/v1/events/{id}",
+        "/v1/members/{external_id}/redemptions",
+        "/v1/redemptions/{id}/use",
+        "/v1/redemptions/{id}/cancel",
+        "/v1/vouchers/{code}",
+        "/v1/admin/programs/{program}/rules",
+        "/v1/admin/programs/{program}/rules/preview",
+        "/v1/admin/programs/{program}/rules/{slug}/versions",
+        "/v1/admin/programs/{program}/tiers",
+        "/v1/admin/programs/{program}/rewards",
+        "/v1/admin/programs/{program}/members/{external_id}/tier",
+        "/v1/admin/programs/{program}/members/{external_id}/points/adjust",
     ] {
         assert!(paths.contains_key(path), "{path} is not documented");
     }

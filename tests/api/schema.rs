@@ -10,8 +10,9 @@ use diesel::{Column, Expression, QueryDsl, QueryableByName, RunQueryDsl, Table, 
 use fidelio::db::DbConnection;
 use fidelio::db::models::{
     admins::Admin, api_keys::ApiKeyRow, events::EventRow, idempotency_keys::StoredRequest,
-    ledger::EntryRow, ledger::LotRow, members::MemberRow, programs::ProgramRow, rules::RuleRow,
-    rules::RuleVersionRow, tiers::TierChangeRow,
+    ledger::EntryRow, ledger::LotRow, members::MemberRow, programs::ProgramRow,
+    rewards::RedemptionRow, rewards::RewardRow, rules::RuleRow, rules::RuleVersionRow,
+    tiers::TierChangeRow,
 };
 use fidelio::db::schema;
 
@@ -209,7 +210,8 @@ fn every_table_and_column_of_schema_rs_matches_the_migrated_database() {
         ]),
         check_table!(conn, drift, ledger_entries as EntryRow: [
             id, program_id, member_id, kind, points, balance_after, reason, order_id,
-            reverses_entry_id, api_key_id, admin_id, created_at, event_id, rule_id, rule_version
+            reverses_entry_id, api_key_id, admin_id, created_at, event_id, rule_id, rule_version,
+            redemption_id
         ]),
         check_table!(conn, drift, lots as LotRow: [
             id, member_id, entry_id, points, remaining, available_at, expires_at, pending,
@@ -243,8 +245,18 @@ fn every_table_and_column_of_schema_rs_matches_the_migrated_database() {
             id, member_id, from_tier, to_tier, change, reason, held_until, event_id, admin_id,
             created_at
         ]),
-        check_table!(conn, drift, birthday_grants as (i64, i64, i32, String, NaiveDateTime, NaiveDateTime): [
-            id, member_id, year, reward, valid_until, created_at
+        check_table!(conn, drift, birthday_grants as (i64, i64, i32, String, NaiveDateTime, NaiveDateTime, Option<i64>): [
+            id, member_id, year, reward, valid_until, created_at, redemption_id
+        ]),
+        check_table!(conn, drift, rewards as RewardRow: [
+            id, program_id, slug, name, description, cost, kind, amount_minor, percent, min_tier,
+            stock, per_member_limit, limit_period, active_from, active_until, voucher_days,
+            refund_on_expiry, status, created_at, updated_at
+        ]),
+        check_table!(conn, drift, redemptions as RedemptionRow: [
+            id, public_id, code, program_id, member_id, reward_id, points_spent, entry_id,
+            reverse_entry_id, status, source, order_id, api_key_id, issued_at, expires_at,
+            settled_at
         ]),
         check_table!(conn, drift, rule_usage as (i64, i64, String, i64, i64): [
             member_id, rule_id, period_key, uses, points

@@ -4,6 +4,7 @@ mod api_keys;
 mod auth;
 mod members;
 mod programs;
+pub mod rewards;
 mod rules;
 mod tiers;
 
@@ -15,5 +16,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
     api_keys::routes(cfg);
     members::routes(cfg);
     rules::routes(cfg);
+    rewards::routes(cfg);
     tiers::routes(cfg);
 }

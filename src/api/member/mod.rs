@@ -12,8 +12,11 @@ use crate::ledger::history;
 use crate::state::AppState;
 use crate::{members, programs};
 
+mod rewards;
+
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(me).service(my_ledger);
+    rewards::routes(cfg);
 }
 
 /// The member's own profile and balance.

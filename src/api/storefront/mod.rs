@@ -3,6 +3,7 @@
 mod events;
 mod members;
 mod points;
+mod redemptions;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -10,4 +11,5 @@ pub fn routes(cfg: &mut ServiceConfig) {
     events::routes(cfg);
     members::routes(cfg);
     points::routes(cfg);
+    redemptions::routes(cfg);
 }

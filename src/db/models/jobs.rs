@@ -136,7 +136,7 @@ pub fn birthdays_due(
         .load(conn)
 }
 
-/// Records a birthday grant; `false` if the member already has one for the year.
+/// Records a birthday grant; `None` if the member already has one for the year.
 pub fn grant_birthday(
     conn: &mut DbConnection,
     member_id: i64,
@@ -144,7 +144,7 @@ pub fn grant_birthday(
     reward: &str,
     valid_until: NaiveDateTime,
     now: NaiveDateTime,
-) -> QueryResult<bool> {
+) -> QueryResult<Option<i64>> {
     let exists: bool = diesel::select(diesel::dsl::exists(
         birthday_grants::table
             .filter(birthday_grants::member_id.eq(member_id))
@@ -152,7 +152,7 @@ pub fn grant_birthday(
     ))
     .get_result(conn)?;
     if exists {
-        return Ok(false);
+        return Ok(None);
     }
     diesel::insert_into(birthday_grants::table)
         .values((
@@ -162,6 +162,19 @@ pub fn grant_birthday(
             birthday_grants::valid_until.eq(valid_until),
             birthday_grants::created_at.eq(now),
         ))
-        .execute(conn)?;
-    Ok(true)
+        .returning(birthday_grants::id)
+        .get_result(conn)
+        .map(Some)
+}
+
+/// Links a birthday grant to the voucher issued for it.
+pub fn link_birthday_voucher(
+    conn: &mut DbConnection,
+    grant_id: i64,
+    redemption_id: i64,
+) -> QueryResult<()> {
+    diesel::update(birthday_grants::table.find(grant_id))
+        .set(birthday_grants::redemption_id.eq(redemption_id))
+        .execute(conn)
+        .map(drop)
 }

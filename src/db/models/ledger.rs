@@ -24,6 +24,7 @@ pub struct EntryRow {
     pub event_id: Option<i64>,
     pub rule_id: Option<i64>,
     pub rule_version: Option<i32>,
+    pub redemption_id: Option<i64>,
 }
 
 #[derive(Insertable)]
@@ -43,6 +44,7 @@ pub struct NewEntry<'a> {
     pub event_id: Option<i64>,
     pub rule_id: Option<i64>,
     pub rule_version: Option<i32>,
+    pub redemption_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -129,6 +131,23 @@ pub fn open_lots(conn: &mut DbConnection, member_id: i64) -> QueryResult<Vec<Lot
         .order(lots::id)
         .select(LotRow::as_select())
         .load(conn)
+}
+
+/// What an entry took from or gave to each lot: `(lot id, points)`, summed per lot.
+pub fn links_of_entry(conn: &mut DbConnection, entry_id: i64) -> QueryResult<Vec<(i64, i64)>> {
+    let links: Vec<(i64, i64)> = lot_links::table
+        .filter(lot_links::entry_id.eq(entry_id))
+        .order(lot_links::lot_id)
+        .select((lot_links::lot_id, lot_links::points))
+        .load(conn)?;
+    let mut summed: Vec<(i64, i64)> = Vec::new();
+    for (lot, points) in links {
+        match summed.last_mut() {
+            Some((last, total)) if *last == lot => *total += points,
+            _ => summed.push((lot, points)),
+        }
+    }
+    Ok(summed)
 }
 
 /// Lots of a member among `ids`, in the order given, that still hold points.

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod members;
 pub mod programs;
+pub mod rewards;
 pub mod rules;
 pub mod settings;
 pub mod tiers;

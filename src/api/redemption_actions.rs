@@ -1,0 +1,48 @@
+//! Redeeming a reward, shared by the storefront's and the member's routes.
+
+use actix_web::web;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::models::rewards as reward_rows;
+use crate::db::now_utc;
+use crate::error::AppResult;
+use crate::idempotency::{self, Done, Keyed, Reply};
+use crate::programs;
+use crate::rewards::{self, redeem::Source};
+use crate::state::AppState;
+
+/// A reward to redeem.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemReward {
+    /// The reward's slug.
+    pub reward: String,
+}
+
+/// Redeems `reward` for the member, once per idempotency key; answers 201 with the voucher.
+pub async fn redeem(
+    state: &web::Data<AppState>,
+    program_id: i64,
+    member_id: i64,
+    input: RedeemReward,
+    source: Source,
+    keyed: Option<Keyed>,
+) -> AppResult<Reply> {
+    state
+        .run(move |conn| {
+            idempotency::execute(conn, keyed.as_ref(), 201, |tx| {
+                let program = programs::by_id(tx, program_id)?;
+                let reward = rewards::require(tx, program_id, &input.reward)?;
+                let voucher =
+                    rewards::redeem::redeem(tx, &program, member_id, &reward, source, now_utc())?;
+                let entry_id = reward_rows::find_redemption(tx, program_id, &voucher.id)?
+                    .and_then(|r| r.entry_id);
+                Ok(Done {
+                    body: voucher,
+                    entry_id,
+                })
+            })
+        })
+        .await
+}
