@@ -34,6 +34,7 @@ diesel::table! {
         tier_policy -> Nullable<Text>,
         expiry_policy -> Nullable<Text>,
         birthday_policy -> Nullable<Text>,
+        analytics_settings -> Nullable<Text>,
     }
 }
 
@@ -76,6 +77,7 @@ diesel::table! {
         tier_qualified_at -> Nullable<Timestamp>,
         last_activity_at -> Nullable<Timestamp>,
         birthday_md -> Nullable<Integer>,
+        last_event_at -> Nullable<Timestamp>,
     }
 }
 
@@ -296,6 +298,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stats_hourly (program_id, hour, shard) {
+        program_id -> BigInt,
+        hour -> Timestamp,
+        shard -> Integer,
+        enrolments -> BigInt,
+        purchases -> BigInt,
+        purchase_minor -> BigInt,
+        refunds -> BigInt,
+        refund_minor -> BigInt,
+        reviews -> BigInt,
+        referrals_paid -> BigInt,
+        points_issued -> BigInt,
+        points_redeemed -> BigInt,
+        points_expired -> BigInt,
+        points_reversed -> BigInt,
+        vouchers_issued -> BigInt,
+        vouchers_used -> BigInt,
+        tier_upgrades -> BigInt,
+        tier_downgrades -> BigInt,
+    }
+}
+
+diesel::table! {
+    member_months (member_id, month) {
+        member_id -> BigInt,
+        month -> Text,
+    }
+}
+
+diesel::table! {
+    cohort_activity (program_id, cohort, month, shard) {
+        program_id -> BigInt,
+        cohort -> Text,
+        month -> Text,
+        shard -> Integer,
+        active -> BigInt,
+        retained -> BigInt,
+    }
+}
+
 diesel::joinable!(api_keys -> programs (program_id));
 diesel::joinable!(ledger_entries -> events (event_id));
 diesel::joinable!(ledger_entries -> rules (rule_id));
@@ -327,4 +370,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     birthday_grants,
     rewards,
     redemptions,
+    stats_hourly,
+    member_months,
+    cohort_activity,
 );

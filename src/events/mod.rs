@@ -14,8 +14,10 @@ use self::outcome::{Awarded, EventOutcome, EventRef};
 use crate::db::models::counters;
 use crate::db::models::events::{self as rows, EventRow, NewEvent};
 use crate::db::models::members::{self as member_rows, MemberRow};
+use crate::db::models::stats::{self, Delta};
 use crate::db::{DbConn, DbConnection, is_unique_violation, write_tx};
 use crate::engine::event::{Event, EventType};
+use crate::engine::period::{self, Period};
 use crate::engine::tiers::Metric;
 use crate::engine::{self, RuleSet};
 use crate::error::{AppError, AppResult};
@@ -216,6 +218,7 @@ fn decide_and_write(
 ) -> AppResult<(EventOutcome, i64)> {
     let counted = program.currency.to_minor("amount", event.merchandise())?;
     counters::add_event(tx, member.id, event.kind.as_str(), counted)?;
+    record_activity(tx, program, &member, event, counted)?;
     if event.kind == EventType::Purchase {
         member_rows::touch_activity(tx, member.id, event.occurred_at)?;
     }
@@ -301,9 +304,62 @@ fn decide_and_write(
         available_at: (pending && decision.points > 0).then(|| utc(decision.available_at)),
     };
     outcome.rules = decision.lines;
+    if decision.referrer_award.is_some() {
+        let delta = Delta {
+            referrals_paid: 1,
+            ..Delta::default()
+        };
+        stats::add(tx, program.id, member.id, event.occurred_at, &delta)?;
+    }
     outcome.referrer = decision.referrer_award;
     outcome.balance = Balance::from(&member);
     Ok((outcome, decision.points))
+}
+
+/// Counts the event in the program's maintained totals and the member's active months.
+fn record_activity(
+    tx: &mut DbConnection,
+    program: &Program,
+    member: &MemberRow,
+    event: &Event,
+    amount_minor: i64,
+) -> AppResult<()> {
+    let delta = match event.kind {
+        EventType::Purchase => Delta {
+            purchases: 1,
+            purchase_minor: amount_minor,
+            ..Delta::default()
+        },
+        EventType::Refund => Delta {
+            refunds: 1,
+            refund_minor: amount_minor,
+            ..Delta::default()
+        },
+        EventType::Review => Delta {
+            reviews: 1,
+            ..Delta::default()
+        },
+        _ => Delta::default(),
+    };
+    stats::add(tx, program.id, member.id, event.occurred_at, &delta)?;
+    let tz = program.time_zone;
+    let local = period::local(tz, event.occurred_at);
+    let month = Period::Month.key(local);
+    let previous = Period::Month.key(
+        local
+            .checked_sub_months(chrono::Months::new(1))
+            .unwrap_or(local),
+    );
+    let cohort = Period::Month.key(period::local(tz, member.enrolled_at));
+    Ok(stats::member_active(
+        tx,
+        program.id,
+        member.id,
+        event.occurred_at,
+        &month,
+        &previous,
+        &cohort,
+    )?)
 }
 
 /// A voucher of the reward a rule gives, unless the reward is missing, inactive or out of

@@ -9,9 +9,12 @@
 use chrono::NaiveDateTime;
 
 use super::EntryKind;
+use std::str::FromStr;
+
 use crate::db::DbConnection;
 use crate::db::models::ledger::{self as rows, EntryRow, LotRow, NewEntry, NewLot};
 use crate::db::models::members::{self, Balances, MemberRow};
+use crate::db::models::stats::{self, Delta};
 use crate::domain::Points;
 use crate::error::{AppError, AppResult};
 
@@ -94,6 +97,47 @@ fn new_entry<'a>(
     }
 }
 
+/// Appends an entry and counts it in the program's maintained totals.
+fn write_entry(tx: &mut DbConnection, new: &NewEntry<'_>) -> AppResult<EntryRow> {
+    let entry = rows::insert_entry(tx, new)?;
+    let points = entry.points;
+    let delta = match EntryKind::from_str(&entry.kind) {
+        Ok(EntryKind::Earn) => Delta {
+            points_issued: points,
+            ..Delta::default()
+        },
+        Ok(EntryKind::Adjust) if points > 0 => Delta {
+            points_issued: points,
+            ..Delta::default()
+        },
+        Ok(EntryKind::Redeem) => Delta {
+            points_redeemed: -points,
+            ..Delta::default()
+        },
+        Ok(EntryKind::Expire) => Delta {
+            points_expired: -points,
+            ..Delta::default()
+        },
+        // A positive reverse gives back a redemption; a negative one takes back earnings.
+        Ok(EntryKind::Reverse) if points > 0 => Delta {
+            points_redeemed: -points,
+            ..Delta::default()
+        },
+        _ => Delta {
+            points_reversed: -points,
+            ..Delta::default()
+        },
+    };
+    stats::add(
+        tx,
+        entry.program_id,
+        entry.member_id,
+        entry.created_at,
+        &delta,
+    )?;
+    Ok(entry)
+}
+
 fn balances_of(member: &MemberRow, at: NaiveDateTime) -> Balances {
     Balances {
         points_available: member.points_available,
@@ -129,7 +173,7 @@ pub fn credit(
             format!("points: the member's balance cannot hold {points} more points"),
         ));
     }
-    let entry = rows::insert_entry(
+    let entry = write_entry(
         tx,
         &new_entry(
             member,
@@ -223,7 +267,7 @@ pub fn spend(
     else {
         return Err(refusal(&members::find(tx, member_id)?, points));
     };
-    let entry = rows::insert_entry(
+    let entry = write_entry(
         tx,
         &new_entry(
             &member,
@@ -313,7 +357,7 @@ pub fn take_back(
             left
         )));
     }
-    let entry = rows::insert_entry(
+    let entry = write_entry(
         tx,
         &new_entry(
             member,
@@ -365,7 +409,7 @@ pub fn restore(
         reverses_entry_id: Some(debit_entry_id),
         ..cause.clone()
     };
-    let entry = rows::insert_entry(
+    let entry = write_entry(
         tx,
         &new_entry(
             member,

@@ -11,6 +11,7 @@ use crate::db::models::ledger as ledger_rows;
 use crate::db::models::members::{
     self as rows, MemberFilter, MemberRow, NewMember, ProfileChanges,
 };
+use crate::db::models::stats::{self, Delta};
 use crate::domain::{self, Points};
 use crate::engine::birthday::month_day;
 use crate::error::{AppError, AppResult};
@@ -143,6 +144,16 @@ pub fn enrol(
             enrolled_at: now,
             updated_at: now,
             birthday_md: birthday.map(month_day),
+        },
+    )?;
+    stats::add(
+        tx,
+        program_id,
+        row.id,
+        now,
+        &Delta {
+            enrolments: 1,
+            ..Delta::default()
         },
     )?;
     Ok(row)

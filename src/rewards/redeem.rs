@@ -9,6 +9,7 @@ use super::{LimitPeriod, Reward, code};
 use crate::db::DbConnection;
 use crate::db::models::members::{self as member_rows, MemberRow};
 use crate::db::models::rewards::{self as rows, NewRedemption, RedemptionRow, RewardRow};
+use crate::db::models::stats::{self, Delta};
 use crate::domain::Points;
 use crate::engine::period;
 use crate::error::{AppError, AppResult};
@@ -255,7 +256,18 @@ fn issue_voucher(
         issued_at: now,
         expires_at,
     };
-    Ok(Some(rows::insert_redemption(tx, &new)?))
+    let redemption = rows::insert_redemption(tx, &new)?;
+    stats::add(
+        tx,
+        program.id,
+        member.id,
+        now,
+        &Delta {
+            vouchers_issued: 1,
+            ..Delta::default()
+        },
+    )?;
+    Ok(Some(redemption))
 }
 
 fn check_tier(program: &Program, member: &MemberRow, reward: &Reward) -> AppResult<()> {

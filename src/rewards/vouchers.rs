@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use super::redeem::Voucher;
 use crate::db::models::members::{self as member_rows};
 use crate::db::models::rewards::{self as rows, RedemptionRow};
+use crate::db::models::stats::{self, Delta};
 use crate::db::{DbConn, DbConnection, write_tx};
 use crate::error::{AppError, AppResult};
 use crate::ledger::posting::{self, Cause};
@@ -63,6 +64,16 @@ pub fn use_voucher(
     }
     let used = rows::settle(tx, redemption.id, "used", order_id, now)?
         .ok_or_else(|| settled(&redemption))?;
+    stats::add(
+        tx,
+        program.id,
+        used.member_id,
+        now,
+        &Delta {
+            vouchers_used: 1,
+            ..Delta::default()
+        },
+    )?;
     view(tx, program, used)
 }
 

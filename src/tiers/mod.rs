@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::db::DbConnection;
 use crate::db::models::members::MemberRow;
+use crate::db::models::stats::{self, Delta};
 use crate::db::models::tiers::{self as rows, NewTierChange, StandingColumns};
 use crate::engine::member::TierState;
 use crate::engine::period;
@@ -145,6 +146,18 @@ pub fn write_standing(
             tier_qualified_at: Some(new.qualified_at),
         },
     )?;
+    let delta = match new.level.cmp(&before.level) {
+        std::cmp::Ordering::Greater => Delta {
+            tier_upgrades: 1,
+            ..Delta::default()
+        },
+        std::cmp::Ordering::Less => Delta {
+            tier_downgrades: 1,
+            ..Delta::default()
+        },
+        std::cmp::Ordering::Equal => Delta::default(),
+    };
+    stats::add(tx, member.program_id, member.id, now, &delta)?;
     if before.level != new.level || change == "manual" {
         rows::add_change(
             tx,

@@ -196,7 +196,8 @@ fn every_table_and_column_of_schema_rs_matches_the_migrated_database() {
         check_table!(conn, drift, admins as Admin: [id, email, password_hash, created_at]),
         check_table!(conn, drift, programs as ProgramRow: [
             id, slug, name, time_zone, currency, point_name, point_value, created_at, updated_at,
-            auto_enrol, config_version, tier_policy, expiry_policy, birthday_policy
+            auto_enrol, config_version, tier_policy, expiry_policy, birthday_policy,
+            analytics_settings
         ]),
         check_table!(conn, drift, api_keys as ApiKeyRow: [
             id, program_id, name, prefix, secret_digest, scopes, created_by, created_at,
@@ -206,7 +207,7 @@ fn every_table_and_column_of_schema_rs_matches_the_migrated_database() {
             id, program_id, external_id, email, name, birthday, referral_code, referred_by,
             status, points_available, points_pending, points_debt, lifetime_earned,
             lifetime_redeemed, enrolled_at, updated_at, closed_at, tier, tier_since,
-            tier_held_until, tier_qualified_at, last_activity_at, birthday_md
+            tier_held_until, tier_qualified_at, last_activity_at, birthday_md, last_event_at
         ]),
         check_table!(conn, drift, ledger_entries as EntryRow: [
             id, program_id, member_id, kind, points, balance_after, reason, order_id,
@@ -247,6 +248,15 @@ fn every_table_and_column_of_schema_rs_matches_the_migrated_database() {
         ]),
         check_table!(conn, drift, birthday_grants as (i64, i64, i32, String, NaiveDateTime, NaiveDateTime, Option<i64>): [
             id, member_id, year, reward, valid_until, created_at, redemption_id
+        ]),
+        check_table!(conn, drift, stats_hourly as (i64, NaiveDateTime, i32, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64): [
+            program_id, hour, shard, enrolments, purchases, purchase_minor, refunds, refund_minor,
+            reviews, referrals_paid, points_issued, points_redeemed, points_expired,
+            points_reversed, vouchers_issued, vouchers_used, tier_upgrades, tier_downgrades
+        ]),
+        check_table!(conn, drift, member_months as (i64, String): [member_id, month]),
+        check_table!(conn, drift, cohort_activity as (i64, String, String, i32, i64, i64): [
+            program_id, cohort, month, shard, active, retained
         ]),
         check_table!(conn, drift, rewards as RewardRow: [
             id, program_id, slug, name, description, cost, kind, amount_minor, percent, min_tier,

@@ -32,6 +32,7 @@ pub struct MemberRow {
     pub tier_qualified_at: Option<NaiveDateTime>,
     pub last_activity_at: Option<NaiveDateTime>,
     pub birthday_md: Option<i32>,
+    pub last_event_at: Option<NaiveDateTime>,
 }
 
 impl MemberRow {

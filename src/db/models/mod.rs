@@ -13,4 +13,5 @@ pub mod programs;
 pub mod rewards;
 pub mod rules;
 pub mod settings;
+pub mod stats;
 pub mod tiers;

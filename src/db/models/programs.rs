@@ -23,6 +23,7 @@ pub struct ProgramRow {
     pub tier_policy: Option<String>,
     pub expiry_policy: Option<String>,
     pub birthday_policy: Option<String>,
+    pub analytics_settings: Option<String>,
 }
 
 #[derive(Insertable)]

@@ -1,0 +1,168 @@
+//! Maintained totals for the analytics: hourly counters per program and shard, months each
+//! member was active, and activity per enrolment cohort. Every write is one upsert, safe
+//! under concurrency on both backends.
+
+use chrono::{NaiveDateTime, Timelike};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+
+use crate::db::DbConnection;
+use crate::db::schema::members;
+
+/// Shards per program and hour: writers of different members rarely share a row.
+pub const SHARDS: i64 = 8;
+
+/// Counter changes for one hour of one program.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delta {
+    pub enrolments: i64,
+    pub purchases: i64,
+    pub purchase_minor: i64,
+    pub refunds: i64,
+    pub refund_minor: i64,
+    pub reviews: i64,
+    pub referrals_paid: i64,
+    pub points_issued: i64,
+    pub points_redeemed: i64,
+    pub points_expired: i64,
+    pub points_reversed: i64,
+    pub vouchers_issued: i64,
+    pub vouchers_used: i64,
+    pub tier_upgrades: i64,
+    pub tier_downgrades: i64,
+}
+
+const COUNTERS: [&str; 15] = [
+    "enrolments",
+    "purchases",
+    "purchase_minor",
+    "refunds",
+    "refund_minor",
+    "reviews",
+    "referrals_paid",
+    "points_issued",
+    "points_redeemed",
+    "points_expired",
+    "points_reversed",
+    "vouchers_issued",
+    "vouchers_used",
+    "tier_upgrades",
+    "tier_downgrades",
+];
+
+impl Delta {
+    fn values(&self) -> [i64; 15] {
+        [
+            self.enrolments,
+            self.purchases,
+            self.purchase_minor,
+            self.refunds,
+            self.refund_minor,
+            self.reviews,
+            self.referrals_paid,
+            self.points_issued,
+            self.points_redeemed,
+            self.points_expired,
+            self.points_reversed,
+            self.vouchers_issued,
+            self.vouchers_used,
+            self.tier_upgrades,
+            self.tier_downgrades,
+        ]
+    }
+}
+
+fn upsert_sql() -> String {
+    let columns = COUNTERS.join(", ");
+    let placeholders: Vec<String> = (4..4 + COUNTERS.len()).map(|i| format!("${i}")).collect();
+    let updates: Vec<String> = COUNTERS
+        .iter()
+        .map(|c| format!("{c} = stats_hourly.{c} + excluded.{c}"))
+        .collect();
+    format!(
+        "INSERT INTO stats_hourly (program_id, hour, shard, {columns}) VALUES ($1, $2, $3, {}) \
+         ON CONFLICT (program_id, hour, shard) DO UPDATE SET {}",
+        placeholders.join(", "),
+        updates.join(", ")
+    )
+}
+
+/// Adds `delta` to the program's counters for the hour of `at`, in the member's shard.
+pub fn add(
+    conn: &mut DbConnection,
+    program_id: i64,
+    member_id: i64,
+    at: NaiveDateTime,
+    delta: &Delta,
+) -> QueryResult<()> {
+    if *delta == Delta::default() {
+        return Ok(());
+    }
+    let hour = at
+        .with_minute(0)
+        .and_then(|t| t.with_second(0))
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(at);
+    let shard = i32::try_from(member_id.rem_euclid(SHARDS)).unwrap_or(0);
+    let values = delta.values();
+    let query = diesel::sql_query(upsert_sql())
+        .bind::<BigInt, _>(program_id)
+        .bind::<Timestamp, _>(hour)
+        .bind::<Integer, _>(shard)
+        .into_boxed();
+    values
+        .iter()
+        .fold(query, |query, value| query.bind::<BigInt, _>(*value))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Records that a member posted an event at `at` (UTC; `month` and `cohort` in program time):
+/// keeps `last_event_at`, and on the member's first event of a month counts it as active in
+/// its enrolment cohort, and as retained if it was active the month before.
+pub fn member_active(
+    conn: &mut DbConnection,
+    program_id: i64,
+    member_id: i64,
+    at: NaiveDateTime,
+    month: &str,
+    previous_month: &str,
+    cohort: &str,
+) -> QueryResult<()> {
+    diesel::update(
+        members::table.find(member_id).filter(
+            members::last_event_at
+                .is_null()
+                .or(members::last_event_at.lt(at)),
+        ),
+    )
+    .set(members::last_event_at.eq(at))
+    .execute(conn)?;
+    let first_this_month = diesel::sql_query(
+        "INSERT INTO member_months (member_id, month) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind::<BigInt, _>(member_id)
+    .bind::<Text, _>(month)
+    .execute(conn)?;
+    if first_this_month == 0 {
+        return Ok(());
+    }
+    let retained: bool = diesel::select(diesel::dsl::exists(
+        crate::db::schema::member_months::table
+            .filter(crate::db::schema::member_months::member_id.eq(member_id))
+            .filter(crate::db::schema::member_months::month.eq(previous_month)),
+    ))
+    .get_result(conn)?;
+    diesel::sql_query(
+        "INSERT INTO cohort_activity (program_id, cohort, month, shard, active, retained) VALUES ($1, $2, $3, $4, 1, $5) \
+         ON CONFLICT (program_id, cohort, month, shard) DO UPDATE SET active = cohort_activity.active + 1, \
+         retained = cohort_activity.retained + excluded.retained",
+    )
+    .bind::<BigInt, _>(program_id)
+    .bind::<Text, _>(cohort)
+    .bind::<Text, _>(month)
+    .bind::<Integer, _>(i32::try_from(member_id.rem_euclid(SHARDS)).unwrap_or(0))
+    .bind::<BigInt, _>(i64::from(retained))
+    .execute(conn)
+    .map(drop)
+}
