@@ -1,6 +1,7 @@
 //! Fidelio: a gamified loyalty-program engine.
 
 pub mod admins;
+pub mod analytics;
 pub mod api;
 pub mod auth;
 pub mod bench;

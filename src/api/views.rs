@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::analytics::AnalyticsSettings;
 use crate::db::DbConnection;
 use crate::db::models::api_keys::ApiKeyRow;
 use crate::db::models::ledger::EntryRow;
@@ -39,6 +40,8 @@ pub struct ProgramView {
     pub birthday: Option<BirthdayPolicy>,
     /// Whether the program has a tier ladder (`/tiers`).
     pub has_tiers: bool,
+    /// What the program costs, for the ROI in its analytics.
+    pub analytics: Option<AnalyticsSettings>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -56,6 +59,7 @@ impl From<Program> for ProgramView {
             expiry: p.expiry,
             birthday: p.birthday,
             has_tiers: p.tiers.is_some(),
+            analytics: p.analytics,
             created_at: utc(p.created_at),
             updated_at: utc(p.updated_at),
         }

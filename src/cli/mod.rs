@@ -2,6 +2,8 @@
 
 mod admin;
 mod bench;
+mod demo;
+mod report;
 
 use std::process::ExitCode;
 
@@ -40,6 +42,11 @@ enum Command {
     Admin(admin::AdminCommand),
     /// Recompute every balance, lot and debt from the ledger; exit 1 on any difference.
     Verify,
+    /// Load the two demo programs (coffee, beauty) with synthetic members and months of
+    /// activity. Run again, it changes nothing (or --reset).
+    Demo(demo::DemoArgs),
+    /// Print each program's engagement summary.
+    Report(report::ReportArgs),
     /// Run all time-based work due by now (or by --now): pending points become available.
     /// Safe to run twice, or on several instances at once.
     Tick {
@@ -103,6 +110,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Admin(command) => command.run(&open(&cli.database)?)?,
         Command::Verify => return verify(&open(&cli.database)?),
+        Command::Demo(demo) => demo.run(&open(&cli.database)?)?,
+        Command::Report(report) => report.run(&open(&cli.database)?)?,
         Command::Tick { now } => {
             let at = now.map_or_else(crate::db::now_utc, |t| t.naive_utc());
             let report = jobs::tick_exclusive(&mut *open(&cli.database)?.get()?, at)

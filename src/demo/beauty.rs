@@ -8,6 +8,7 @@ pub fn config() -> ProgramConfig {
     ProgramConfig {
         program: json!({
             "slug": "beauty", "name": "Beauty Club", "time_zone": "America/Los_Angeles",
+            "analytics": {"program_cost_per_month": "8000.00", "attributed_revenue_share": "0.12"},
             "currency": "USD", "point_name": "points", "point_value": "0.02",
             "expiry": {"type": "inactivity_months", "months": 18},
             "birthday": {"reward": "birthday-gift", "validity": {"type": "end_of_month"}}

@@ -8,6 +8,7 @@ pub fn config() -> ProgramConfig {
     ProgramConfig {
         program: json!({
             "slug": "coffee", "name": "Coffee Rewards", "time_zone": "America/New_York",
+            "analytics": {"program_cost_per_month": "5000.00", "attributed_revenue_share": "0.15"},
             "currency": "USD", "point_name": "Stars", "point_value": "0.04",
             "expiry": {"type": "lot_months", "months": 7},
             "birthday": {"reward": "birthday-treat",

@@ -3,6 +3,8 @@
 
 pub mod beauty;
 pub mod coffee;
+pub mod load;
+pub mod simulate;
 
 use serde_json::Value;
 

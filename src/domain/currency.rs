@@ -78,6 +78,16 @@ impl Currency {
         value.to_string()
     }
 
+    /// A decimal amount rounded (half away from zero) to the currency's places, as a string.
+    pub fn format(&self, value: Decimal) -> String {
+        let mut rounded = value.round_dp_with_strategy(
+            self.exponent,
+            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+        );
+        rounded.rescale(self.exponent);
+        rounded.to_string()
+    }
+
     /// Minor units as a decimal amount.
     pub fn from_minor(&self, minor: i64) -> Decimal {
         Decimal::new(minor, self.exponent)

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::analytics::AnalyticsSettings;
 use crate::db::models::programs::{self as rows, NewProgram, ProgramChanges, ProgramRow};
 use crate::db::{DbConn, DbConnection, is_unique_violation, now_utc, write_tx};
 use crate::domain::{self, Currency};
@@ -37,6 +38,8 @@ pub struct Program {
     pub tiers: Option<TierPolicy>,
     pub expiry: ExpiryPolicy,
     pub birthday: Option<BirthdayPolicy>,
+    /// What the program costs, for its ROI.
+    pub analytics: Option<AnalyticsSettings>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -54,6 +57,8 @@ impl TryFrom<ProgramRow> for Program {
                 .map_err(|_| corrupt("expiry policy"))?
                 .unwrap_or_default(),
             birthday: policy(&row.birthday_policy).map_err(|_| corrupt("birthday policy"))?,
+            analytics: policy(&row.analytics_settings)
+                .map_err(|_| corrupt("analytics settings"))?,
             time_zone: row.time_zone.parse().map_err(|_| corrupt("time zone"))?,
             currency: Currency::parse("currency", &row.currency)
                 .map_err(|_| corrupt("currency"))?,
@@ -96,6 +101,8 @@ pub struct CreateProgram {
     pub expiry: Option<ExpiryPolicy>,
     /// The birthday reward. Default none.
     pub birthday: Option<BirthdayPolicy>,
+    /// What the program costs, for the ROI in the analytics. Default none.
+    pub analytics: Option<AnalyticsSettings>,
 }
 
 /// Changes to a program; absent fields stay as they are. The slug and currency are fixed.
@@ -114,6 +121,10 @@ pub struct UpdateProgram {
     #[serde(default, deserialize_with = "crate::json::present")]
     #[schema(value_type = Option<BirthdayPolicy>)]
     pub birthday: Option<Option<BirthdayPolicy>>,
+    /// What the program costs, for the ROI in the analytics; `null` for none.
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(value_type = Option<AnalyticsSettings>)]
+    pub analytics: Option<Option<AnalyticsSettings>>,
 }
 
 fn point_value(value: &str) -> AppResult<String> {
@@ -152,6 +163,10 @@ pub fn create(conn: &mut DbConn, input: &CreateProgram) -> AppResult<Program> {
     }
     let expiry = input.expiry.as_ref().map(to_json).transpose()?;
     let birthday = input.birthday.as_ref().map(to_json).transpose()?;
+    if let Some(analytics) = &input.analytics {
+        analytics.check()?;
+    }
+    let analytics = input.analytics.as_ref().map(to_json).transpose()?;
     let now = now_utc();
     let new = NewProgram {
         slug: &slug,
@@ -163,6 +178,7 @@ pub fn create(conn: &mut DbConn, input: &CreateProgram) -> AppResult<Program> {
         auto_enrol: input.auto_enrol.unwrap_or(false),
         expiry_policy: expiry.as_deref(),
         birthday_policy: birthday.as_deref(),
+        analytics_settings: analytics.as_deref(),
         created_at: now,
         updated_at: now,
     };
@@ -206,6 +222,14 @@ pub fn update(conn: &mut DbConn, slug: &str, input: &UpdateProgram) -> AppResult
         .as_ref()
         .map(|b| b.as_ref().map(to_json).transpose())
         .transpose()?;
+    if let Some(Some(analytics)) = &input.analytics {
+        analytics.check()?;
+    }
+    let analytics = input
+        .analytics
+        .as_ref()
+        .map(|a| a.as_ref().map(to_json).transpose())
+        .transpose()?;
     let row = write_tx(conn, |conn| {
         let program = require(conn, slug)?;
         let changes = ProgramChanges {
@@ -217,6 +241,7 @@ pub fn update(conn: &mut DbConn, slug: &str, input: &UpdateProgram) -> AppResult
             tier_policy: None,
             expiry_policy: expiry.as_ref().map(|e| Some(e.as_str())),
             birthday_policy: birthday.as_ref().map(|b| b.as_deref()),
+            analytics_settings: analytics.as_ref().map(|a| a.as_deref()),
             updated_at: Some(now_utc()),
         };
         let row = rows::update(conn, program.id, &changes)?;

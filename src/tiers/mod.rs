@@ -367,9 +367,7 @@ pub fn view(
     let level = &policy.levels[standing.level];
     let amount = |value: Decimal| match policy.metric {
         Metric::PointsEarned => serde_json::json!(i64::try_from(value.floor()).unwrap_or(0)),
-        Metric::QualifyingSpend { .. } => {
-            serde_json::json!(format!("{:.*}", program.currency.exponent as usize, value))
-        }
+        Metric::QualifyingSpend { .. } => serde_json::json!(program.currency.format(value)),
     };
     let next = engine::next_level(policy, &standing, &measures).map(|(next, remaining)| {
         let summary = match policy.metric {
@@ -381,8 +379,9 @@ pub fn view(
             ),
             Metric::QualifyingSpend { .. } => {
                 format!(
-                    "{:.*} more spend to {}",
-                    program.currency.exponent as usize, remaining, next.name
+                    "{} more spend to {}",
+                    program.currency.format(remaining),
+                    next.name
                 )
             }
         };

@@ -121,21 +121,30 @@ async fn beauty_an_online_purchase_of_40_is_40_pending_points_available_14_days_
     let shop = app.configured_shop(beauty::config()).await;
     app.enrol(&shop, "bea").await;
     let outcome = app
-        .event(&shop, json!({"type": "purchase", "id": "o1", "member": "bea", "amount": "40.00", "channel": "online",
-            "occurred_at": "2026-11-20T18:00:00Z"}))
+        .event(&shop, json!({"type": "purchase", "id": "o1", "member": "bea", "amount": "40.00", "channel": "online"}))
         .await;
     assert_eq!(outcome["points_awarded"], 40);
     assert_eq!(outcome["awarded"]["pending"], 40);
-    assert_eq!(outcome["awarded"]["available_at"], "2026-12-04T18:00:00Z");
+    let occurred =
+        chrono::DateTime::parse_from_rfc3339(outcome["event"]["occurred_at"].as_str().unwrap())
+            .unwrap();
+    let available =
+        chrono::DateTime::parse_from_rfc3339(outcome["awarded"]["available_at"].as_str().unwrap())
+            .unwrap();
+    assert_eq!(available - occurred, chrono::Duration::days(14));
     assert_eq!(outcome["balance"]["pending"], 40);
     assert_eq!(outcome["balance"]["available"], 0);
 
-    let early = app.tick("2026-12-04T17:59:00Z").await;
+    let early = app
+        .tick(&(available - chrono::Duration::minutes(1)).to_rfc3339())
+        .await;
     assert_eq!(early.released_points, 0);
     assert_eq!(app.member(&shop, "bea").await["balance"]["pending"], 40);
-    let due = app.tick("2026-12-04T18:00:00Z").await;
+    let due = app.tick(&available.to_rfc3339()).await;
     assert_eq!(due.released_points, 40);
-    let again = app.tick("2026-12-05T00:00:00Z").await;
+    let again = app
+        .tick(&(available + chrono::Duration::hours(6)).to_rfc3339())
+        .await;
     assert_eq!(
         again.released_points, 0,
         "a second tick releases nothing twice"
@@ -144,6 +153,14 @@ async fn beauty_an_online_purchase_of_40_is_40_pending_points_available_14_days_
     assert_eq!(
         (balance["available"].clone(), balance["pending"].clone()),
         (json!(40), json!(0))
+    );
+    let late = app
+        .event(&shop, json!({"type": "purchase", "id": "o2", "member": "bea", "amount": "10.00", "channel": "online",
+            "occurred_at": "2025-01-10T18:00:00Z"}))
+        .await;
+    assert_eq!(
+        late["awarded"]["available"], 10,
+        "posted after its return window, the points are available at once"
     );
     app.assert_ledger_verifies().await;
 }

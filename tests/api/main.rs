@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod analytics;
 mod auth;
 mod bench;
 mod concurrency;
@@ -17,3 +18,4 @@ mod rewards;
 mod rules;
 mod schema;
 mod tiers;
+mod worked_examples;

@@ -413,6 +413,7 @@ fn fixture(db: Db) -> Fixture {
             auto_enrol: None,
             expiry: None,
             birthday: None,
+            analytics: None,
         },
     )
     .unwrap();

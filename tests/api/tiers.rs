@@ -76,7 +76,7 @@ async fn coffee_a_member_who_reaches_500_stars_is_gold_at_once_and_earns_x1_2_ne
     let first = app
         .event(
             &shop,
-            purchase("p1", "ana", "463.00", "2026-11-20T15:00:00Z"),
+            json!({"type": "purchase", "id": "p1", "member": "ana", "amount": "463.00"}),
         )
         .await;
     assert_eq!(first["tier"]["name"], "Green");
@@ -88,7 +88,7 @@ async fn coffee_a_member_who_reaches_500_stars_is_gold_at_once_and_earns_x1_2_ne
     let crossing = app
         .event(
             &shop,
-            purchase("p2", "ana", "40.00", "2026-11-20T16:00:00Z"),
+            json!({"type": "purchase", "id": "p2", "member": "ana", "amount": "40.00"}),
         )
         .await;
     assert_eq!(
@@ -98,12 +98,22 @@ async fn coffee_a_member_who_reaches_500_stars_is_gold_at_once_and_earns_x1_2_ne
     assert_eq!(crossing["tier"]["name"], "Gold");
     assert_eq!(crossing["tier"]["changed"], true);
     assert_eq!(crossing["tier"]["previous"], "Green");
-    assert_eq!(crossing["tier"]["held_until"], "2027-11-20T16:00:00Z");
+    let reached =
+        chrono::DateTime::parse_from_rfc3339(crossing["event"]["occurred_at"].as_str().unwrap())
+            .unwrap();
+    let held =
+        chrono::DateTime::parse_from_rfc3339(crossing["tier"]["held_until"].as_str().unwrap())
+            .unwrap();
+    assert_eq!(
+        held,
+        reached.checked_add_months(chrono::Months::new(12)).unwrap(),
+        "held 12 months"
+    );
 
     let next = app
         .event(
             &shop,
-            purchase("p3", "ana", "10.00", "2026-11-20T17:00:00Z"),
+            json!({"type": "purchase", "id": "p3", "member": "ana", "amount": "10.00"}),
         )
         .await;
     assert_eq!(next["points_awarded"], 12);

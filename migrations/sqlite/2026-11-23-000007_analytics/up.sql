@@ -46,6 +46,7 @@ CREATE TABLE cohort_activity (
 ALTER TABLE members ADD COLUMN last_event_at TIMESTAMP;
 CREATE INDEX members_last_event ON members (program_id, last_event_at);
 CREATE INDEX members_tier ON members (program_id, tier);
+CREATE INDEX members_referred ON members (program_id, referred_by) WHERE referred_by IS NOT NULL;
 
 -- What the program costs, and the share of members' revenue attributed to it (for ROI).
 ALTER TABLE programs ADD COLUMN analytics_settings TEXT;

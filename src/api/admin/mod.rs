@@ -1,5 +1,6 @@
 //! Routes for people who run programs (admin JWT).
 
+mod analytics;
 mod api_keys;
 mod auth;
 mod members;
@@ -12,6 +13,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     auth::routes(cfg);
+    analytics::routes(cfg);
     programs::routes(cfg);
     api_keys::routes(cfg);
     members::routes(cfg);

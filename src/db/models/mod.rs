@@ -2,6 +2,7 @@
 //! `&mut DbConnection` and return `QueryResult`; transactions belong to the callers.
 
 pub mod admins;
+pub mod analytics;
 pub mod api_keys;
 pub mod counters;
 pub mod events;

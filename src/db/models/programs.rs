@@ -38,6 +38,7 @@ pub struct NewProgram<'a> {
     pub auto_enrol: bool,
     pub expiry_policy: Option<&'a str>,
     pub birthday_policy: Option<&'a str>,
+    pub analytics_settings: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -54,6 +55,7 @@ pub struct ProgramChanges<'a> {
     pub tier_policy: Option<Option<&'a str>>,
     pub expiry_policy: Option<Option<&'a str>>,
     pub birthday_policy: Option<Option<&'a str>>,
+    pub analytics_settings: Option<Option<&'a str>>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -108,6 +110,17 @@ pub fn list(
 pub fn bump_config_version(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
     diesel::update(programs::table.find(id))
         .set(programs::config_version.eq(programs::config_version + 1))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Gives a program another slug.
+pub fn rename(conn: &mut DbConnection, id: i64, slug: &str) -> QueryResult<()> {
+    diesel::update(programs::table.find(id))
+        .set((
+            programs::slug.eq(slug),
+            programs::config_version.eq(programs::config_version + 1),
+        ))
         .execute(conn)
         .map(drop)
 }

@@ -1,0 +1,62 @@
+//! `fidelio report`: the engagement summary in the terminal.
+
+use chrono::NaiveDate;
+use clap::Args;
+
+use crate::analytics::{self, Span};
+use crate::db::{Db, now_utc};
+use crate::programs;
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// One program's slug (default: every program).
+    #[arg(long)]
+    program: Option<String>,
+    /// First day, program time (default: 29 days before --to).
+    #[arg(long)]
+    from: Option<NaiveDate>,
+    /// Last day, program time (default: today).
+    #[arg(long)]
+    to: Option<NaiveDate>,
+}
+
+impl ReportArgs {
+    pub fn run(self, db: &Db) -> anyhow::Result<()> {
+        let mut conn = db.get()?;
+        let err = |e: crate::error::AppError| anyhow::anyhow!("{e}");
+        let chosen = match &self.program {
+            Some(slug) => vec![programs::require(&mut conn, slug).map_err(err)?],
+            None => programs::list(&mut conn, None, 1000).map_err(err)?,
+        };
+        let now = now_utc();
+        for program in chosen {
+            let span = Span::new(&program, self.from, self.to, now).map_err(err)?;
+            let summary = analytics::summary(&mut conn, &program, &span, now).map_err(err)?;
+            println!(
+                "\n{} ({}): {} to {}, {}",
+                program.name, program.slug, span.from, span.to, span.time_zone
+            );
+            let width = summary.figures.keys().map(|k| k.len()).max().unwrap_or(0);
+            for (name, figure) in &summary.figures {
+                let value = match &figure.value {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Null => "-".to_owned(),
+                    other => other.to_string(),
+                };
+                println!(
+                    "  {name:<width$}  {value:>14}  {:<13} {}",
+                    figure.period, figure.definition
+                );
+            }
+            if !summary.tiers.is_empty() {
+                let tiers: Vec<String> = summary
+                    .tiers
+                    .iter()
+                    .map(|(t, n)| format!("{t} {n}"))
+                    .collect();
+                println!("  {:<width$}  {}", "tiers now", tiers.join(", "));
+            }
+        }
+        Ok(())
+    }
+}

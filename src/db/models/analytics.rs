@@ -1,0 +1,213 @@
+//! Read-only aggregate queries of the analytics: over the maintained totals and indexes, never
+//! over the whole ledger.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+
+use crate::db::DbConnection;
+use crate::db::schema::members;
+
+/// Sums of the hourly counters over a span.
+#[derive(Debug, Clone, Copy, Default, QueryableByName)]
+pub struct Totals {
+    #[diesel(sql_type = BigInt)]
+    pub enrolments: i64,
+    #[diesel(sql_type = BigInt)]
+    pub purchases: i64,
+    #[diesel(sql_type = BigInt)]
+    pub purchase_minor: i64,
+    #[diesel(sql_type = BigInt)]
+    pub refunds: i64,
+    #[diesel(sql_type = BigInt)]
+    pub refund_minor: i64,
+    #[diesel(sql_type = BigInt)]
+    pub reviews: i64,
+    #[diesel(sql_type = BigInt)]
+    pub referrals_paid: i64,
+    #[diesel(sql_type = BigInt)]
+    pub points_issued: i64,
+    #[diesel(sql_type = BigInt)]
+    pub points_redeemed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub points_expired: i64,
+    #[diesel(sql_type = BigInt)]
+    pub points_reversed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub vouchers_issued: i64,
+    #[diesel(sql_type = BigInt)]
+    pub vouchers_used: i64,
+    #[diesel(sql_type = BigInt)]
+    pub tier_upgrades: i64,
+    #[diesel(sql_type = BigInt)]
+    pub tier_downgrades: i64,
+}
+
+const SUMS: &str = "CAST(COALESCE(SUM(enrolments), 0) AS BIGINT) AS enrolments, \
+    CAST(COALESCE(SUM(purchases), 0) AS BIGINT) AS purchases, \
+    CAST(COALESCE(SUM(purchase_minor), 0) AS BIGINT) AS purchase_minor, \
+    CAST(COALESCE(SUM(refunds), 0) AS BIGINT) AS refunds, \
+    CAST(COALESCE(SUM(refund_minor), 0) AS BIGINT) AS refund_minor, \
+    CAST(COALESCE(SUM(reviews), 0) AS BIGINT) AS reviews, \
+    CAST(COALESCE(SUM(referrals_paid), 0) AS BIGINT) AS referrals_paid, \
+    CAST(COALESCE(SUM(points_issued), 0) AS BIGINT) AS points_issued, \
+    CAST(COALESCE(SUM(points_redeemed), 0) AS BIGINT) AS points_redeemed, \
+    CAST(COALESCE(SUM(points_expired), 0) AS BIGINT) AS points_expired, \
+    CAST(COALESCE(SUM(points_reversed), 0) AS BIGINT) AS points_reversed, \
+    CAST(COALESCE(SUM(vouchers_issued), 0) AS BIGINT) AS vouchers_issued, \
+    CAST(COALESCE(SUM(vouchers_used), 0) AS BIGINT) AS vouchers_used, \
+    CAST(COALESCE(SUM(tier_upgrades), 0) AS BIGINT) AS tier_upgrades, \
+    CAST(COALESCE(SUM(tier_downgrades), 0) AS BIGINT) AS tier_downgrades";
+
+/// The program's counters summed over `[from, until)` (UTC hours).
+pub fn totals(
+    conn: &mut DbConnection,
+    program_id: i64,
+    from: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Totals> {
+    diesel::sql_query(format!(
+        "SELECT {SUMS} FROM stats_hourly WHERE program_id = $1 AND hour >= $2 AND hour < $3"
+    ))
+    .bind::<BigInt, _>(program_id)
+    .bind::<Timestamp, _>(from)
+    .bind::<Timestamp, _>(until)
+    .get_result(conn)
+}
+
+/// One hour's enrolments.
+#[derive(Debug, QueryableByName)]
+pub struct HourCount {
+    #[diesel(sql_type = Timestamp)]
+    pub hour: NaiveDateTime,
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+/// Enrolments per UTC hour since `from`.
+pub fn enrolments_by_hour(
+    conn: &mut DbConnection,
+    program_id: i64,
+    from: NaiveDateTime,
+) -> QueryResult<Vec<HourCount>> {
+    diesel::sql_query(
+        "SELECT hour, CAST(SUM(enrolments) AS BIGINT) AS count FROM stats_hourly \
+         WHERE program_id = $1 AND hour >= $2 AND enrolments > 0 GROUP BY hour ORDER BY hour",
+    )
+    .bind::<BigInt, _>(program_id)
+    .bind::<Timestamp, _>(from)
+    .load(conn)
+}
+
+/// Members who posted an event since `since`.
+pub fn active_since(
+    conn: &mut DbConnection,
+    program_id: i64,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    members::table
+        .filter(members::program_id.eq(program_id))
+        .filter(members::last_event_at.ge(since))
+        .count()
+        .get_result(conn)
+}
+
+/// Members by level name (`None`: the first level).
+pub fn tier_distribution(
+    conn: &mut DbConnection,
+    program_id: i64,
+) -> QueryResult<Vec<(Option<String>, i64)>> {
+    members::table
+        .filter(members::program_id.eq(program_id))
+        .group_by(members::tier)
+        .select((members::tier, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// Members enrolled with a referrer.
+pub fn referred_members(conn: &mut DbConnection, program_id: i64) -> QueryResult<i64> {
+    members::table
+        .filter(members::program_id.eq(program_id))
+        .filter(members::referred_by.is_not_null())
+        .count()
+        .get_result(conn)
+}
+
+/// A cohort's activity in one month.
+#[derive(Debug, QueryableByName)]
+pub struct CohortMonth {
+    #[diesel(sql_type = Text)]
+    pub cohort: String,
+    #[diesel(sql_type = Text)]
+    pub month: String,
+    #[diesel(sql_type = BigInt)]
+    pub active: i64,
+    #[diesel(sql_type = BigInt)]
+    pub retained: i64,
+}
+
+/// Activity per enrolment cohort and month, from `first_month` on.
+pub fn cohort_months(
+    conn: &mut DbConnection,
+    program_id: i64,
+    first_month: &str,
+) -> QueryResult<Vec<CohortMonth>> {
+    diesel::sql_query(
+        "SELECT cohort, month, CAST(SUM(active) AS BIGINT) AS active, CAST(SUM(retained) AS BIGINT) AS retained \
+         FROM cohort_activity WHERE program_id = $1 AND month >= $2 GROUP BY cohort, month ORDER BY cohort, month",
+    )
+    .bind::<BigInt, _>(program_id)
+    .bind::<Text, _>(first_month)
+    .load(conn)
+}
+
+/// Points still held in lots, by the UTC instant they expire (`None`: never).
+#[derive(Debug, QueryableByName)]
+pub struct Expiring {
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    pub expires_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = BigInt)]
+    pub points: i64,
+}
+
+/// Open points of the program grouped by expiry instant (lots expire at local midnights, so
+/// the groups are few).
+pub fn open_points_by_expiry(
+    conn: &mut DbConnection,
+    program_id: i64,
+) -> QueryResult<Vec<Expiring>> {
+    diesel::sql_query(
+        "SELECT l.expires_at AS expires_at, CAST(SUM(l.remaining) AS BIGINT) AS points \
+         FROM lots l JOIN members m ON m.id = l.member_id \
+         WHERE m.program_id = $1 AND l.remaining > 0 GROUP BY l.expires_at ORDER BY l.expires_at",
+    )
+    .bind::<BigInt, _>(program_id)
+    .load(conn)
+}
+
+/// Members by engagement level: `(level, members)`.
+#[derive(Debug, QueryableByName)]
+pub struct LevelCount {
+    #[diesel(sql_type = Text)]
+    pub level: String,
+    #[diesel(sql_type = BigInt)]
+    pub members: i64,
+}
+
+/// Every active member's engagement level, counted: advocates refer others, contributors wrote
+/// 5 or more reviews, creators at least one, consumers bought.
+pub fn engagement_levels(conn: &mut DbConnection, program_id: i64) -> QueryResult<Vec<LevelCount>> {
+    diesel::sql_query(
+        "SELECT level, CAST(COUNT(*) AS BIGINT) AS members FROM ( \
+           SELECT CASE \
+             WHEN EXISTS (SELECT 1 FROM members r WHERE r.program_id = m.program_id AND r.referred_by = m.id) THEN 'advocate' \
+             WHEN COALESCE((SELECT c.events FROM member_event_counts c WHERE c.member_id = m.id AND c.event_type = 'review'), 0) >= 5 THEN 'contributor' \
+             WHEN COALESCE((SELECT c.events FROM member_event_counts c WHERE c.member_id = m.id AND c.event_type = 'review'), 0) >= 1 THEN 'creator' \
+             WHEN COALESCE((SELECT c.events FROM member_event_counts c WHERE c.member_id = m.id AND c.event_type = 'purchase'), 0) >= 1 THEN 'consumer' \
+             ELSE 'enrolled' END AS level \
+           FROM members m WHERE m.program_id = $1 AND m.status <> 'closed') levels \
+         GROUP BY level",
+    )
+    .bind::<BigInt, _>(program_id)
+    .load(conn)
+}

@@ -1,0 +1,203 @@
+//! Analytics, checked figure by figure against numbers computed by hand from a small data set.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, body};
+use fidelio::demo::coffee;
+
+/// Three coffee members: `a` buys 10.00 and 20.00, reviews once and refers `b`, and gets the
+/// 10.00 refunded; `b` buys 30.00, is given 100 Stars and redeems `two-off` (60), used at
+/// once; `c` does nothing. The program costs 300.00 a month, half its net revenue attributed.
+async fn small_program(app: &TestApp) -> String {
+    let shop = app.configured_shop(coffee::config()).await;
+    let admin = app.admin_token().await;
+    let patched = app
+        .request(Method::PATCH, "/v1/admin/programs/coffee")
+        .bearer_auth(&admin)
+        .json(&json!({"analytics": {"program_cost_per_month": "300.00", "attributed_revenue_share": "0.5"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), StatusCode::OK);
+    let a = app.enrol(&shop, "a").await;
+    app.store(&shop, Method::POST, "/v1/members")
+        .json(&json!({"external_id": "b", "referral_code": a["referral_code"]}))
+        .send()
+        .await
+        .unwrap();
+    app.enrol(&shop, "c").await;
+    app.event(
+        &shop,
+        json!({"type": "purchase", "id": "p1", "member": "a", "amount": "10.00", "order_id": "A1"}),
+    )
+    .await;
+    app.event(
+        &shop,
+        json!({"type": "purchase", "id": "p2", "member": "a", "amount": "20.00", "order_id": "A2"}),
+    )
+    .await;
+    app.event(&shop, json!({"type": "review", "id": "r1", "member": "a"}))
+        .await;
+    app.event(
+        &shop,
+        json!({"type": "purchase", "id": "p3", "member": "b", "amount": "30.00", "order_id": "B1"}),
+    )
+    .await;
+    app.give(&shop, "b", 100).await;
+    let voucher = body(
+        app.store(&shop, Method::POST, "/v1/members/b/redemptions")
+            .json(&json!({"reward": "two-off"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let used = app
+        .store(
+            &shop,
+            Method::POST,
+            &format!("/v1/redemptions/{}/use", voucher["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(used.status(), StatusCode::OK);
+    app.event(
+        &shop,
+        json!({"type": "refund", "id": "f1", "member": "a", "amount": "10.00", "order_id": "A1"}),
+    )
+    .await;
+    admin
+}
+
+async fn get(app: &TestApp, admin: &str, path: &str) -> Value {
+    let response = app
+        .request(Method::GET, path)
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    body(response).await
+}
+
+#[tokio::test]
+async fn every_summary_figure_matches_the_hand_computed_value() {
+    let app = TestApp::spawn().await;
+    let admin = small_program(&app).await;
+    let summary = get(&app, &admin, "/v1/admin/programs/coffee/analytics/summary").await;
+    assert_eq!(summary["period"]["days"], 30);
+    let expected = [
+        ("members_total", json!(3)),
+        ("members_new", json!(3)),
+        ("members_active_30d", json!(2)),
+        ("members_active_90d", json!(2)),
+        ("purchases", json!(3)),
+        ("revenue", json!("60.00")),
+        ("refunded", json!("10.00")),
+        ("net_revenue", json!("50.00")),
+        ("average_order_value", json!("20.00")),
+        ("purchase_frequency", json!(1.5)),
+        ("customer_lifetime_value", json!("16.67")),
+        ("points_issued", json!(160)),
+        ("points_redeemed", json!(60)),
+        ("points_expired", json!(0)),
+        ("points_reversed", json!(10)),
+        ("points_outstanding", json!(90)),
+        ("liability", json!("3.60")),
+        ("redemption_rate", json!(0.375)),
+        ("breakage", json!(0.0)),
+        ("vouchers_issued", json!(1)),
+        ("vouchers_used", json!(1)),
+        ("voucher_use_rate", json!(1.0)),
+        ("reviews", json!(1)),
+        ("referred_members", json!(1)),
+        ("referrals_paid", json!(0)),
+        ("referral_conversion", json!(0.0)),
+        ("tier_upgrades", json!(0)),
+        ("tier_downgrades", json!(0)),
+        ("incremental_revenue", json!("25.00")),
+        ("program_cost", json!("302.40")),
+        ("roi", json!(-0.9173)),
+    ];
+    for (name, value) in expected {
+        let figure = &summary["figures"][name];
+        assert_eq!(figure["value"], value, "{name}: {figure}");
+        assert!(
+            figure["definition"].as_str().is_some_and(|d| !d.is_empty()),
+            "{name} has a definition"
+        );
+        assert!(figure["period"].is_string(), "{name} states its period");
+    }
+    assert_eq!(
+        summary["tiers"],
+        json!({"Green": 3, "Gold": 0, "Reserve": 0})
+    );
+    app.assert_ledger_verifies().await;
+}
+
+#[tokio::test]
+async fn the_liability_cohorts_engagement_and_member_profile_match_the_hand_computed_values() {
+    let app = TestApp::spawn().await;
+    let admin = small_program(&app).await;
+
+    let liability = get(
+        &app,
+        &admin,
+        "/v1/admin/programs/coffee/analytics/liability",
+    )
+    .await;
+    assert_eq!(liability["points"], 90);
+    assert_eq!(liability["value"], "3.60");
+    assert_eq!(
+        liability["by_expiry_month"].as_array().unwrap().len(),
+        1,
+        "everything was earned this month"
+    );
+    assert_eq!(liability["by_expiry_month"][0]["points"], 90);
+
+    let cohorts = get(
+        &app,
+        &admin,
+        "/v1/admin/programs/coffee/analytics/cohorts?months=2",
+    )
+    .await;
+    let this_month = &cohorts["cohorts"][1];
+    assert_eq!(this_month["size"], 3);
+    assert_eq!(this_month["months"][0]["active"], 2);
+    assert_eq!(this_month["months"][0]["rate"], json!(0.6667));
+    assert_eq!(cohorts["retention"][1]["active"], 2);
+    assert_eq!(cohorts["retention"][1]["retained"], 0);
+
+    let engagement = get(
+        &app,
+        &admin,
+        "/v1/admin/programs/coffee/analytics/engagement",
+    )
+    .await;
+    assert_eq!(
+        engagement["levels"],
+        json!({"enrolled": 1, "consumer": 1, "creator": 0, "contributor": 0, "advocate": 1})
+    );
+
+    let a = get(
+        &app,
+        &admin,
+        "/v1/admin/programs/coffee/analytics/members/a",
+    )
+    .await;
+    assert_eq!(a["purchases"], 2);
+    assert_eq!(a["spend"], "30.00");
+    assert_eq!(a["refunded"], "10.00");
+    assert_eq!(a["lifetime_value"], "20.00");
+    assert_eq!(a["average_order_value"], "15.00");
+    assert_eq!(a["reviews"], 1);
+    assert_eq!(a["referred_members"], 1);
+    assert_eq!(a["level"], "advocate");
+    assert_eq!(
+        a["score"], 43,
+        "recency 30 + frequency 6 + spend 0 + reviews 2 + referrals 5"
+    );
+    assert_eq!(a["tier"], "Green");
+}
