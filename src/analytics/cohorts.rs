@@ -72,7 +72,7 @@ pub fn cohorts(
     let mut sizes: BTreeMap<String, i64> = BTreeMap::new();
     let since = period::start_of_day(tz, local_now.date())
         .checked_sub_months(Months::new(months + 1))
-        .unwrap_or(NaiveDateTime::MIN);
+        .unwrap_or_else(crate::db::earliest);
     for hour in rows::enrolments_by_hour(conn, program.id, since)? {
         *sizes
             .entry(Period::Month.key(period::local(tz, hour.hour)))

@@ -44,7 +44,7 @@ pub fn summary(
     let ever = rows::totals(
         conn,
         program.id,
-        NaiveDateTime::MIN,
+        crate::db::earliest(),
         now + Duration::days(1),
     )?;
     let active_30 = rows::active_since(conn, program.id, now - Duration::days(30))?;

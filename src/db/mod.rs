@@ -9,5 +9,5 @@ mod sql;
 mod url;
 
 pub use connection::{Db, DbConn, DbConnection, PooledConn, write_tx};
-pub use sql::{is_unique_violation, lower, now_utc};
+pub use sql::{earliest, is_unique_violation, lower, now_utc};
 pub use url::{Backend, DatabaseUrl};

@@ -21,3 +21,9 @@ pub fn is_unique_violation(error: &Error) -> bool {
 pub fn now_utc() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
 }
+
+/// The earliest instant the service stores or asks about (PostgreSQL refuses
+/// `crate::db::earliest()`): the Unix epoch.
+pub fn earliest() -> NaiveDateTime {
+    chrono::DateTime::UNIX_EPOCH.naive_utc()
+}

@@ -58,10 +58,12 @@ pub fn measures(
 ) -> AppResult<Measures> {
     let tz = program.time_zone;
     let standing = standing(policy, member);
-    let window_from = engine::window_start(policy.window, tz, at).unwrap_or(NaiveDateTime::MIN);
+    let window_from =
+        engine::window_start(policy.window, tz, at).unwrap_or_else(crate::db::earliest);
     let year = period::local(tz, at).year();
     let year_start = |y: i32| {
-        NaiveDate::from_ymd_opt(y, 1, 1).map_or(NaiveDateTime::MIN, |d| period::start_of_day(tz, d))
+        NaiveDate::from_ymd_opt(y, 1, 1)
+            .map_or_else(crate::db::earliest, |d| period::start_of_day(tz, d))
     };
     let sums = rows::sums(
         conn,

@@ -483,3 +483,33 @@ async fn tier_ladders_are_validated_and_admins_can_read_them() {
         .unwrap();
     assert_problem(unknown, StatusCode::NOT_FOUND, "not-found").await;
 }
+
+#[tokio::test]
+async fn a_lifetime_ladder_is_never_lost() {
+    let app = TestApp::spawn().await;
+    let shop = app.shop("club").await;
+    let admin = app.admin_token().await;
+    let ladder = json!({"metric": {"type": "points_earned"}, "window": {"type": "lifetime"},
+                        "levels": [{"name": "Member", "threshold": "0"}, {"name": "Friend", "threshold": "100"}]});
+    let set = app
+        .request(Method::PUT, "/v1/admin/programs/club/tiers")
+        .bearer_auth(&admin)
+        .json(&ladder)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), StatusCode::OK);
+    app.create_rule(
+        &admin,
+        "club",
+        &json!({"slug": "earn", "name": "Earn", "event_type": "purchase",
+        "effects": [{"type": "points_per_amount", "rate": "1"}]}),
+    )
+    .await;
+    app.enrol(&shop, "ana").await;
+    let outcome = app.event(&shop, json!({"type": "purchase", "id": "p", "member": "ana", "amount": "150.00", "occurred_at": "2020-01-01T00:00:00Z"})).await;
+    assert_eq!(outcome["tier"]["name"], "Friend");
+    assert!(outcome["tier"]["held_until"].is_null(), "held for good");
+    assert_eq!(app.tick("2030-01-01T00:00:00Z").await.tier_downgrades, 0);
+    assert_eq!(app.member(&shop, "ana").await["tier"]["name"], "Friend");
+}
