@@ -31,6 +31,13 @@ pub struct DemoArgs {
     /// The demo admin's email.
     #[arg(long, default_value = "demo@fidelio.example")]
     admin_email: String,
+    /// Instead of the two demo programs, write a program `bulk` (coffee's configuration,
+    /// points that never expire) with this many members, in bulk, to measure at scale.
+    #[arg(long, requires = "bulk_entries")]
+    bulk_members: Option<u64>,
+    /// The ledger entries of `--bulk-members` (about; spread evenly over the members).
+    #[arg(long, requires = "bulk_members")]
+    bulk_entries: Option<u64>,
 }
 
 const PROGRAMS: [&str; 2] = ["coffee", "beauty"];
@@ -44,6 +51,9 @@ impl DemoArgs {
                 &mut **conn,
                 "PRAGMA synchronous = NORMAL",
             )?;
+        }
+        if let (Some(members), Some(entries)) = (self.bulk_members, self.bulk_entries) {
+            return self.bulk(&mut conn, members, entries);
         }
         let mut existing = Vec::new();
         for slug in PROGRAMS {
@@ -114,6 +124,44 @@ impl DemoArgs {
             );
         }
         println!("see it: fidelio report, or sign in at /v1/auth/login and open /docs");
+        Ok(())
+    }
+
+    fn bulk(&self, conn: &mut crate::db::DbConn, members: u64, entries: u64) -> anyhow::Result<()> {
+        if crate::db::models::programs::find_by_slug(conn, "bulk")?.is_some() {
+            if !self.reset {
+                println!(
+                    "the program `bulk` exists; nothing changed. Add --reset to write a fresh one."
+                );
+                return Ok(());
+            }
+            load::archive(conn, "bulk", now_utc().and_utc().timestamp())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        let admin_id = self.admin(conn)?;
+        let mut config = coffee::config();
+        config.program["slug"] = serde_json::json!("bulk");
+        config.program["name"] = serde_json::json!("Bulk (coffee configuration)");
+        config.program["expiry"] = serde_json::json!({"type": "never"});
+        let now = now_utc();
+        let (program, key) = load::configure(conn, &config, &[], admin_id, now)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("program `bulk`: API key {key}");
+        let progress = ProgressBar::new(members);
+        progress.set_style(
+            ProgressStyle::with_template("  members [{bar:40}] {pos}/{len} ({eta})")
+                .map_err(|e| anyhow::anyhow!(e))?
+                .progress_chars("=> "),
+        );
+        let written = crate::demo::bulk::generate(
+            conn, &program, members, entries, self.seed, now, &progress,
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        progress.finish_and_clear();
+        println!(
+            "  {} members, {} ledger entries, {} lots written",
+            written.members, written.entries, written.lots
+        );
         Ok(())
     }
 

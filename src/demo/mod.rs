@@ -2,6 +2,7 @@
 //! `fidelio demo` loads them through the admin use cases, and the tests through HTTP.
 
 pub mod beauty;
+pub mod bulk;
 pub mod coffee;
 pub mod load;
 pub mod simulate;

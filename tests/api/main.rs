@@ -7,6 +7,7 @@ mod analytics;
 mod auth;
 mod bench;
 mod concurrency;
+mod demo;
 mod errors;
 mod events;
 mod helpers;
