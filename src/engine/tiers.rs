@@ -59,6 +59,9 @@ pub struct Level {
     /// Points do not expire while the member holds this level.
     #[serde(default)]
     pub points_never_expire: bool,
+    /// The slug of a reward given (as a free voucher) to each member who reaches this level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reward_on_reach: Option<String>,
 }
 
 fn one() -> Decimal {
@@ -103,6 +106,9 @@ impl TierPolicy {
                     format!("levels[{i}].threshold"),
                     format!("levels[{i}].threshold: must be above the level below"),
                 ));
+            }
+            if let Some(reward) = &level.reward_on_reach {
+                crate::domain::slug(&format!("levels[{i}].reward_on_reach"), reward)?;
             }
             if level.multiplier < Decimal::ONE || level.multiplier > Decimal::from(100) {
                 return Err(AppError::invalid(
@@ -316,6 +322,7 @@ mod tests {
             multiplier: Decimal::ONE,
             benefits: vec![],
             points_never_expire: false,
+            reward_on_reach: None,
         }
     }
 

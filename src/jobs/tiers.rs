@@ -63,7 +63,7 @@ pub fn end_holds(
                     reason: &reason,
                     cause: ChangeCause::default(),
                 };
-                tiers::write_standing(tx, policy, &member, &after, &note, now)?;
+                tiers::write_standing(tx, program, &member, &after, &note, now)?;
                 if change == Change::Downgrade {
                     report.tier_downgrades += 1;
                     let was_protected = policy.levels[before.level].points_never_expire;

@@ -31,6 +31,8 @@ pub enum Source {
     Rule,
     /// A completed challenge paid it.
     Challenge,
+    /// Reaching a tier gave it.
+    Tier,
 }
 
 impl Source {
@@ -41,6 +43,7 @@ impl Source {
             Source::Birthday => "birthday",
             Source::Rule => "rule",
             Source::Challenge => "challenge",
+            Source::Tier => "tier",
         }
     }
 
@@ -71,7 +74,7 @@ pub struct Voucher {
     pub points_spent: i64,
     /// `issued`, `used`, `cancelled` or `expired`.
     pub status: String,
-    /// `member`, `storefront`, `birthday`, `rule` or `challenge`.
+    /// `member`, `storefront`, `birthday`, `rule`, `challenge` or `tier`.
     pub source: String,
     pub issued_at: chrono::DateTime<chrono::Utc>,
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,

@@ -13,10 +13,14 @@ use crate::db::models::tiers::{self as rows, NewTierChange, StandingColumns};
 use crate::engine::member::TierState;
 use crate::engine::period;
 use crate::engine::tiers::{
-    self as engine, Change, Measures, Metric, Standing, TierPolicy, Window,
+    self as engine, Change, Level, Measures, Metric, Standing, TierPolicy, Window,
 };
 use crate::error::{AppError, AppResult};
 use crate::programs::Program;
+use crate::rewards::{
+    self,
+    redeem::{Source, Voucher},
+};
 
 /// A member's standing on the program's ladder (the first level if it has none recorded, or
 /// one the ladder no longer has).
@@ -100,6 +104,9 @@ pub struct TierOutcome {
     /// The last day (program time) the level is held.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub held_through: Option<NaiveDate>,
+    /// The voucher the new level gives, when it gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reward: Option<Voucher>,
 }
 
 /// The last local day before `until`.
@@ -123,14 +130,18 @@ pub struct ChangeNote<'a> {
 }
 
 /// Writes a new standing and, when the level changed (or an admin set it), the history row.
+/// Reaching a level with a `reward_on_reach` gives the member a voucher of it; returned.
 pub fn write_standing(
     tx: &mut DbConnection,
-    policy: &TierPolicy,
+    program: &Program,
     member: &MemberRow,
     new: &Standing,
     note: &ChangeNote<'_>,
     now: NaiveDateTime,
-) -> AppResult<()> {
+) -> AppResult<Option<Voucher>> {
+    let Some(policy) = &program.tiers else {
+        return Ok(None);
+    };
     let ChangeNote {
         change,
         reason,
@@ -176,7 +187,31 @@ pub fn write_standing(
             },
         )?;
     }
-    Ok(())
+    if new.level > before.level {
+        return reward_on_reach(tx, program, member, &policy.levels[new.level], now);
+    }
+    Ok(None)
+}
+
+/// The voucher a level gives those who reach it, unless the reward is missing or out of stock.
+fn reward_on_reach(
+    tx: &mut DbConnection,
+    program: &Program,
+    member: &MemberRow,
+    level: &Level,
+    now: NaiveDateTime,
+) -> AppResult<Option<Voucher>> {
+    let Some(slug) = &level.reward_on_reach else {
+        return Ok(None);
+    };
+    match rewards::require(tx, program.id, slug) {
+        Ok(reward) => rewards::redeem::gift(tx, program, member, &reward, Source::Tier, None, now),
+        Err(AppError::NotFound(_)) => {
+            tracing::warn!(program = %program.slug, reward = %slug, level = %level.name, "a level's reward is not in the catalogue");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Records qualifying activity of a member and applies an upgrade or renewal it earns.
@@ -201,7 +236,7 @@ pub fn after_activity(
     } else {
         after_reversal(policy, &before, &measures, program, at).map(|s| (s, Change::Renewal))
     };
-    let (now_standing, changed) = match decision {
+    let (now_standing, changed, reward) = match decision {
         Some((new, change)) => {
             let reason = match change {
                 Change::Upgrade => format!(
@@ -216,11 +251,11 @@ pub fn after_activity(
                 reason: &reason,
                 cause,
             };
-            write_standing(tx, policy, member, &new, &note, at)?;
+            let voucher = write_standing(tx, program, member, &new, &note, at)?;
             let changed = new.level != before.level;
-            (new, changed)
+            (new, changed, voucher)
         }
-        None => (before.clone(), false),
+        None => (before.clone(), false, None),
     };
     Ok(Some(TierOutcome {
         name: policy.levels[now_standing.level].name.clone(),
@@ -228,6 +263,7 @@ pub fn after_activity(
         previous: changed.then(|| policy.levels[before.level].name.clone()),
         held_until: now_standing.held_until.map(|t| t.and_utc()),
         held_through: now_standing.held_until.map(|t| last_day(program, t)),
+        reward,
     }))
 }
 
@@ -318,7 +354,7 @@ pub fn set_by_admin(
             event_id: None,
         },
     };
-    write_standing(tx, policy, member, &new, &note, now)
+    write_standing(tx, program, member, &new, &note, now).map(drop)
 }
 
 /// The tier as members see it.

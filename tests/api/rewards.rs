@@ -504,3 +504,30 @@ async fn a_rule_can_issue_a_reward() {
     assert_eq!(outcome["rewards_issued"][0]["source"], "rule");
     assert_eq!(outcome["rules"][0]["why"], "a `custom-shot` voucher");
 }
+
+#[tokio::test]
+async fn reaching_a_level_can_give_a_voucher() {
+    let app = TestApp::spawn().await;
+    let mut config = coffee::config();
+    config.tiers["levels"][1]["reward_on_reach"] = json!("handcrafted-drink");
+    let shop = app.configured_shop(config).await;
+    app.enrol(&shop, "ana").await;
+    let outcome = app
+        .event(
+            &shop,
+            json!({"type": "purchase", "id": "big", "member": "ana", "amount": "500.00"}),
+        )
+        .await;
+    assert_eq!(outcome["tier"]["name"], "Gold");
+    assert_eq!(outcome["tier"]["reward"]["reward"], "handcrafted-drink");
+    assert_eq!(outcome["tier"]["reward"]["source"], "tier");
+    assert_eq!(outcome["tier"]["reward"]["points_spent"], 0);
+    let vouchers = body(
+        app.store(&shop, Method::GET, "/v1/members/ana/redemptions")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(vouchers["data"].as_array().unwrap().len(), 1);
+}
