@@ -13,6 +13,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod gamification;
 pub mod idempotency;
 pub mod jobs;
 pub mod json;

@@ -20,6 +20,7 @@ use crate::config::{DatabaseArgs, ServeArgs};
 use crate::db::models::settings;
 use crate::db::{Db, DbConn};
 use crate::error::AppError;
+use crate::gamification::GameCache;
 use crate::jobs;
 use crate::metrics::PoolCollector;
 use crate::rules::RuleCache;
@@ -51,6 +52,7 @@ impl Application {
             },
             login_limiter: LoginLimiter::default(),
             rules: RuleCache::default(),
+            game: GameCache::default(),
         });
         if serve.tick_interval > 0 {
             jobs::spawn_schedule(

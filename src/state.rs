@@ -6,6 +6,7 @@ use crate::auth::jwt::TokenKeys;
 use crate::auth::login_limit::LoginLimiter;
 use crate::db::{Db, DbConn};
 use crate::error::AppResult;
+use crate::gamification::GameCache;
 use crate::rules::RuleCache;
 
 /// How long issued tokens live, in seconds.
@@ -22,6 +23,8 @@ pub struct AppState {
     pub login_limiter: LoginLimiter,
     /// Compiled earning rules per program.
     pub rules: RuleCache,
+    /// Compiled badges, challenges, streaks and leaderboards per program.
+    pub game: GameCache,
 }
 
 impl AppState {

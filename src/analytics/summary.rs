@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::game::{BadgeFigures, ChallengeFigures, game_figures};
 use super::{Figure, Span, figure, ratio};
 use crate::db::DbConnection;
 use crate::db::models::analytics as rows;
@@ -23,6 +24,10 @@ pub struct Summary {
     pub figures: BTreeMap<&'static str, Figure>,
     /// Members per tier, now.
     pub tiers: BTreeMap<String, i64>,
+    /// Each badge's holders.
+    pub badges: Vec<BadgeFigures>,
+    /// Each challenge's completions.
+    pub challenges: Vec<ChallengeFigures>,
 }
 
 fn money(program: &Program, minor: i64) -> serde_json::Value {
@@ -266,11 +271,36 @@ pub fn summary(
     );
     roi(program, span, &period, &mut f);
     let tiers = tier_distribution(conn, program)?;
+    let (badges, challenges) = game_figures(conn, program, span, ever.enrolments)?;
+    f.insert(
+        "challenge_completions",
+        figure(
+            challenges
+                .iter()
+                .map(|c| c.completed_in_period)
+                .sum::<i64>(),
+            "period",
+            "challenge windows completed, all challenges",
+        ),
+    );
+    let (taken, done) = challenges.iter().fold((0, 0), |(taken, done), c| {
+        (taken + c.participations, done + c.completions)
+    });
+    f.insert(
+        "challenge_completion_rate",
+        figure(
+            ratio(done, taken),
+            "all time",
+            "challenge windows completed / challenge windows taken part in (progress or a join)",
+        ),
+    );
     Ok(Summary {
         program: program.slug.clone(),
         period: span.clone(),
         figures: f,
         tiers,
+        badges,
+        challenges,
     })
 }
 

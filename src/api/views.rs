@@ -12,6 +12,7 @@ use crate::db::models::members::{self, MemberRow};
 use crate::engine::birthday::BirthdayPolicy;
 use crate::engine::expiry::ExpiryPolicy;
 use crate::error::AppResult;
+use crate::gamification::streaks::StreakView;
 use crate::ledger::Balance;
 use crate::ledger::history::HistoryEntry;
 use crate::ledger::posting::Posted;
@@ -121,6 +122,9 @@ pub struct MemberView {
     /// The member's tier and progress to the next (programs with tiers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tier: Option<TierView>,
+    /// The member's streaks (in the member's own view, `GET /v1/me`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub streaks: Option<Vec<StreakView>>,
 }
 
 impl MemberView {
@@ -128,6 +132,7 @@ impl MemberView {
     pub fn new(member: MemberRow, referred_by: Option<String>) -> Self {
         MemberView {
             tier: None,
+            streaks: None,
             balance: Balance::from(&member),
             external_id: member.external_id,
             email: member.email,

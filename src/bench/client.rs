@@ -97,6 +97,31 @@ impl Storefront {
             .await
     }
 
+    /// Mints a member token (`POST /v1/members/{id}/token`) and joins the challenge with it
+    /// (`POST /v1/me/challenges/{slug}/join`).
+    pub async fn join_challenge(&self, external_id: &str, slug: &str) -> anyhow::Result<()> {
+        let path = format!("/v1/members/{external_id}/token");
+        let sent = self.request(reqwest::Method::POST, &path).send().await;
+        let token = expect_json(sent, StatusCode::OK, &format!("POST {path}")).await?;
+        let token = token["access_token"]
+            .as_str()
+            .with_context(|| format!("POST {path}: no access_token"))?;
+        let path = format!("/v1/me/challenges/{slug}/join");
+        let sent = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await;
+        expect_json(
+            sent,
+            StatusCode::OK,
+            &format!("POST {path} as {external_id}"),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// `GET /v1/members/{id}`, body read and dropped.
     pub async fn read(&self, external_id: &str) -> Outcome {
         let request = self.request(reqwest::Method::GET, &format!("/v1/members/{external_id}"));
@@ -267,6 +292,24 @@ impl Admin {
             .send()
             .await
             .with_context(|| format!("POST {path}: no answer"))?;
+        let status = response.status();
+        let bytes = response.bytes().await?;
+        Ok((
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        ))
+    }
+
+    /// `PUT {path}` as the admin; the answer's status and JSON body (`null` if none).
+    pub async fn put(&self, path: &str, body: &Value) -> anyhow::Result<(StatusCode, Value)> {
+        let response = self
+            .http
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .with_context(|| format!("PUT {path}: no answer"))?;
         let status = response.status();
         let bytes = response.bytes().await?;
         Ok((

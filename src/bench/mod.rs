@@ -48,6 +48,10 @@ pub struct Settings {
     pub members: usize,
     /// The service's database, for the final `verify`.
     pub database: DatabaseUrl,
+    /// The `events` scenario runs with the coffee program's badges, challenges, streaks and
+    /// leaderboards (half the members join `star-dash`); off, it runs with its rules and tiers
+    /// only, to measure what the game layer costs.
+    pub game: bool,
 }
 
 /// What a bench run found.
@@ -120,7 +124,7 @@ async fn set_up(settings: &Settings) -> anyhow::Result<Ready> {
     seeder.enrol_crowd(settings.members).await?;
     let mut workloads = Vec::new();
     for scenario in &settings.scenarios {
-        workloads.push(scenario.prepare(&mut seeder).await?);
+        workloads.push(scenario.prepare(&mut seeder, settings.game).await?);
     }
     let fixture = Arc::new(seeder.finish());
     println!(

@@ -1,5 +1,6 @@
-//! The `events` scenario: the coffee program's earning rules on the bench program, and
-//! purchases as a coffee shop's tills would post them.
+//! The `events` scenario: the coffee program's earning rules and tiers on the bench program
+//! (and, unless left out, its badges, challenges, streaks and leaderboards, with half the
+//! members in `star-dash`), and purchases as a coffee shop's tills would post them.
 
 use anyhow::bail;
 use rand::Rng;
@@ -30,15 +31,55 @@ const MENU: [(&str, &str); 8] = [
     ("ipa", "alcohol"),
 ];
 
-/// Creates the coffee program's rules on the bench program, as an admin would.
-pub async fn seed_rules(seeder: &Seeder) -> anyhow::Result<()> {
-    let path = format!("/v1/admin/programs/{}/rules", seeder.program);
-    for rule in coffee::config().rules {
-        let (status, answer) = seeder.admin.post(&path, &rule).await?;
+/// Creates the coffee program's rules and tiers on the bench program, and with `game` its
+/// streaks, badges, challenges and leaderboards, as an admin would.
+pub async fn seed_program(seeder: &Seeder, game: bool) -> anyhow::Result<()> {
+    let config = coffee::config();
+    let program = &seeder.program;
+    let path = format!("/v1/admin/programs/{program}/rules");
+    for rule in &config.rules {
+        let (status, answer) = seeder.admin.post(&path, rule).await?;
         if status != StatusCode::CREATED {
             bail!("POST {path} ({}): {status}: {answer}", rule["slug"]);
         }
     }
+    let path = format!("/v1/admin/programs/{program}/tiers");
+    let (status, answer) = seeder.admin.put(&path, &config.tiers).await?;
+    if status != StatusCode::OK {
+        bail!("PUT {path}: {status}: {answer}");
+    }
+    if game {
+        for (kind, element) in config.game_elements() {
+            let path = format!("/v1/admin/programs/{program}/{kind}");
+            let (status, answer) = seeder.admin.post(&path, element).await?;
+            if status != StatusCode::CREATED {
+                bail!("POST {path} ({}): {status}: {answer}", element["slug"]);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every other member of the crowd joins `star-dash` with its own member token.
+pub async fn join_star_dash(seeder: &Seeder) -> anyhow::Result<()> {
+    let joiners: Vec<String> = seeder
+        .crowd()
+        .step_by(2)
+        .map(|i| seeder.member(i).to_owned())
+        .collect();
+    let store = seeder.store.clone();
+    let joiners = std::sync::Arc::new(joiners);
+    let shared = joiners.clone();
+    super::pool::for_each(
+        joiners.len(),
+        seeder.workers(),
+        "joining star-dash",
+        move |i| {
+            let (store, joiners) = (store.clone(), shared.clone());
+            async move { store.join_challenge(&joiners[i], "star-dash").await }
+        },
+    )
+    .await?;
     Ok(())
 }
 

@@ -26,7 +26,8 @@ pub enum Scenario {
     Hot,
     /// `GET /v1/members/{id}` of random members.
     Read,
-    /// `POST /v1/events`: purchases of random members, earning under the coffee rules.
+    /// `POST /v1/events`: purchases of random members, earning under the coffee rules and tiers,
+    /// with (or without) the coffee program's game layer.
     Events,
 }
 
@@ -50,12 +51,16 @@ impl Scenario {
     }
 
     /// Seeds what the scenario needs beyond the enrolled members, and returns it ready to run.
-    /// Call after [`Seeder::enrol_crowd`].
-    pub async fn prepare(self, seeder: &mut Seeder) -> anyhow::Result<Workload> {
+    /// Call after [`Seeder::enrol_crowd`]. `game`: the events scenario's program has the coffee
+    /// game layer too.
+    pub async fn prepare(self, seeder: &mut Seeder, game: bool) -> anyhow::Result<Workload> {
         let members = match self {
             Scenario::Spread | Scenario::Read => seeder.crowd(),
             Scenario::Events => {
-                purchase::seed_rules(seeder).await?;
+                purchase::seed_program(seeder, game).await?;
+                if game {
+                    purchase::join_star_dash(seeder).await?;
+                }
                 seeder.crowd()
             }
             Scenario::Hot => {

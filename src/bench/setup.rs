@@ -82,6 +82,16 @@ impl Seeder {
         self.crowd.clone()
     }
 
+    /// The external id of member number `i` (empty if there is none).
+    pub fn member(&self, i: usize) -> &str {
+        self.members.get(i).map_or("", String::as_str)
+    }
+
+    /// Concurrent workers for the setup.
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
     /// Freezes the members into the fixture the scenarios run against.
     pub fn finish(self) -> Fixture {
         Fixture {

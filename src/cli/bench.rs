@@ -19,7 +19,8 @@ pub enum ScenarioChoice {
     /// `GET /v1/members/{id}` of random members.
     Read,
     /// `POST /v1/events` of random members' purchases (3.00 to 30.00, 1 to 3 items, some paid
-    /// with stored value or in a reusable cup), earning under the coffee program's rules.
+    /// with stored value or in a reusable cup), earning under the coffee program's rules and
+    /// tiers, with its badges, challenges, streaks and leaderboards (see `--without-game`).
     Events,
     /// spread, hot, read and events, in that order.
     All,
@@ -76,6 +77,11 @@ pub struct BenchArgs {
     /// Members to enrol (each funded with a large starting balance) in the bench's program.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
     members: u32,
+
+    /// Run the events scenario without the coffee program's badges, challenges, streaks and
+    /// leaderboards (rules and tiers only), to compare what the game layer costs per event.
+    #[arg(long)]
+    without_game: bool,
 }
 
 impl BenchArgs {
@@ -94,6 +100,7 @@ impl BenchArgs {
             duration: Duration::from_secs(self.duration),
             members: usize::try_from(self.members)?,
             database: database.url()?,
+            game: !self.without_game,
         })
     }
 

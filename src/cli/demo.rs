@@ -90,6 +90,7 @@ impl DemoArgs {
             (beauty::config(), Style::Beauty, Vec::new()),
         ];
         let cache = RuleCache::default();
+        let games = crate::gamification::GameCache::default();
         for (i, (config, style, extra)) in configs.into_iter().enumerate() {
             let (program, key) = load::configure(&mut conn, &config, &extra, admin_id, start)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -115,7 +116,7 @@ impl DemoArgs {
                 seed: self.seed + i as u64,
             };
             let done = simulation
-                .run(&mut conn, &cache, &progress)
+                .run(&mut conn, &cache, &games, &progress)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             progress.finish_and_clear();
             println!(

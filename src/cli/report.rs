@@ -38,11 +38,7 @@ impl ReportArgs {
             );
             let width = summary.figures.keys().map(|k| k.len()).max().unwrap_or(0);
             for (name, figure) in &summary.figures {
-                let value = match &figure.value {
-                    serde_json::Value::String(s) => s.clone(),
-                    serde_json::Value::Null => "-".to_owned(),
-                    other => other.to_string(),
-                };
+                let value = shown(&figure.value);
                 println!(
                     "  {name:<width$}  {value:>14}  {:<13} {}",
                     figure.period, figure.definition
@@ -56,7 +52,34 @@ impl ReportArgs {
                     .collect();
                 println!("  {:<width$}  {}", "tiers now", tiers.join(", "));
             }
+            for badge in &summary.badges {
+                println!(
+                    "  badge {:<24} {:>8} members ({})",
+                    badge.slug,
+                    badge.members,
+                    shown(&badge.completion_rate)
+                );
+            }
+            for challenge in &summary.challenges {
+                println!(
+                    "  challenge {:<20} {:>8} of {} windows completed ({}), {} in the period",
+                    challenge.slug,
+                    challenge.completions,
+                    challenge.participations,
+                    shown(&challenge.completion_rate),
+                    challenge.completed_in_period
+                );
+            }
         }
         Ok(())
+    }
+}
+
+/// A figure's value as the report prints it: strings bare, `-` for undefined.
+fn shown(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "-".to_owned(),
+        other => other.to_string(),
     }
 }

@@ -339,6 +339,77 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    game_elements (id) {
+        id -> BigInt,
+        program_id -> BigInt,
+        kind -> Text,
+        slug -> Text,
+        status -> Text,
+        definition -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    member_badges (id) {
+        id -> BigInt,
+        member_id -> BigInt,
+        badge_id -> BigInt,
+        level -> Integer,
+        points -> BigInt,
+        source -> Text,
+        event_id -> Nullable<BigInt>,
+        earned_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    badge_progress (member_id, badge_id) {
+        member_id -> BigInt,
+        badge_id -> BigInt,
+        progress -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    challenge_progress (member_id, challenge_id, window_key) {
+        member_id -> BigInt,
+        challenge_id -> BigInt,
+        window_key -> Text,
+        progress -> BigInt,
+        joined_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        completed_event_id -> Nullable<BigInt>,
+        reward_points -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    member_streaks (member_id, streak_id) {
+        member_id -> BigInt,
+        streak_id -> BigInt,
+        current_length -> Integer,
+        longest_length -> Integer,
+        last_period -> Date,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    leaderboard_scores (leaderboard_id, period_key, member_id) {
+        leaderboard_id -> BigInt,
+        period_key -> Text,
+        member_id -> BigInt,
+        score -> BigInt,
+        reached_seq -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_keys -> programs (program_id));
 diesel::joinable!(ledger_entries -> events (event_id));
 diesel::joinable!(ledger_entries -> rules (rule_id));
@@ -348,6 +419,9 @@ diesel::joinable!(members -> programs (program_id));
 diesel::joinable!(ledger_entries -> members (member_id));
 diesel::joinable!(lots -> members (member_id));
 diesel::joinable!(lot_links -> lots (lot_id));
+diesel::joinable!(member_badges -> members (member_id));
+diesel::joinable!(leaderboard_scores -> members (member_id));
+diesel::joinable!(member_badges -> game_elements (badge_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -373,4 +447,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     stats_hourly,
     member_months,
     cohort_activity,
+    game_elements,
+    member_badges,
+    badge_progress,
+    challenge_progress,
+    member_streaks,
+    leaderboard_scores,
 );

@@ -55,6 +55,27 @@ pub fn config() -> ProgramConfig {
                    "effects": [{"type": "multiplier", "factor": "2"}],
                    "limits": [{"per": "day", "count": 3}]}),
         ],
+        streaks: vec![json!({"slug": "weekly-visits", "name": "Weekly visits",
+                   "description": "Weeks in a row (Monday to Sunday) with at least one purchase",
+                   "period": "week", "event_type": "purchase"})],
+        badges: vec![
+            json!({"slug": "first-sip", "name": "First Sip", "description": "Your first purchase",
+                   "criterion": {"type": "first_event", "event_type": "purchase"}}),
+            json!({"slug": "regular", "name": "Regular",
+                   "description": "A purchase every week, 4 weeks in a row",
+                   "criterion": {"type": "streak", "streak": "weekly-visits"}, "threshold": 4}),
+            json!({"slug": "gold-member", "name": "Gold Member", "description": "You reached Gold",
+                   "criterion": {"type": "tier", "tier": "Gold"}}),
+        ],
+        challenges: vec![json!({"slug": "star-dash", "name": "Star Dash",
+                   "description": "Make 3 purchases of 10.00 or more this week (Monday to Sunday): 50 bonus Stars",
+                   "goal": {"type": "count", "target": 3, "event_type": "purchase",
+                            "conditions": [{"field": "amount", "op": "gte", "value": "10.00"}]},
+                   "window": {"type": "recurring", "every": "week"}, "enrolment": "opt_in",
+                   "reward": {"points": 50}})],
+        leaderboards: vec![json!({"slug": "weekly-stars", "name": "Weekly Stars",
+                   "description": "Stars earned this week (Monday to Sunday)",
+                   "metric": {"type": "points_earned"}, "period": {"type": "week"}, "size": 10})],
     }
 }
 

@@ -5,12 +5,18 @@ use serde_json::Value;
 
 use super::ProgramConfig;
 use crate::db::models::programs as program_rows;
-use crate::db::{DbConn, write_tx};
+use crate::db::{DbConn, DbConnection, write_tx};
+use crate::engine::badges::BadgeDefinition;
+use crate::engine::challenges::ChallengeDefinition;
+use crate::engine::leaderboards::LeaderboardDefinition;
+use crate::engine::streaks::StreakDefinition;
 use crate::error::{AppError, AppResult};
+use crate::gamification::elements::{self, Definition, NewElement};
 use crate::programs::api_keys::{self, CreateApiKey};
 use crate::programs::{self, CreateProgram, Program};
 use crate::rules::{self, NewRule};
 use crate::{json, rewards};
+use utoipa::ToSchema;
 
 /// Creates the program, its rules, tiers and rewards, and a storefront key (returned).
 pub fn configure(
@@ -32,6 +38,9 @@ pub fn configure(
         for body in &config.rewards {
             rewards::create(tx, &program, body.clone(), now)?;
         }
+        for (kind, body) in config.game_elements() {
+            create_element(tx, &program, kind, body.clone(), now)?;
+        }
         Ok::<_, AppError>(())
     })?;
     let scopes = [
@@ -48,6 +57,33 @@ pub fn configure(
     let (_, key) = api_keys::issue(conn, program.id, admin_id, &key_input)?;
     let program = programs::by_id(conn, program.id)?;
     Ok((program, key))
+}
+
+/// Creates a badge, challenge, streak or leaderboard (`kind` as in the admin API's path).
+fn create_element(
+    tx: &mut DbConnection,
+    program: &Program,
+    kind: &str,
+    body: Value,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    fn create<D: Definition + ToSchema>(
+        tx: &mut DbConnection,
+        program: &Program,
+        body: Value,
+        now: NaiveDateTime,
+    ) -> AppResult<()> {
+        elements::create(tx, program, &NewElement::<D>::from_json(body)?, now).map(drop)
+    }
+    match kind {
+        "streaks" => create::<StreakDefinition>(tx, program, body, now),
+        "badges" => create::<BadgeDefinition>(tx, program, body, now),
+        "challenges" => create::<ChallengeDefinition>(tx, program, body, now),
+        "leaderboards" => create::<LeaderboardDefinition>(tx, program, body, now),
+        other => Err(AppError::Internal(anyhow::anyhow!(
+            "unknown game element kind `{other}`"
+        ))),
+    }
 }
 
 /// Moves an earlier demo program out of the way: its slug becomes `<slug>-archived-<n>`. Its

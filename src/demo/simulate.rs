@@ -2,7 +2,7 @@
 //! redeem and use vouchers, and drift away; every day ends with the tick. Everything goes
 //! through the same use cases the API runs, as of the simulated time.
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use indicatif::ProgressBar;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -14,6 +14,7 @@ use crate::db::{DbConn, write_tx};
 use crate::engine::period;
 use crate::error::{AppError, AppResult};
 use crate::events::{self, input::EventInput};
+use crate::gamification::GameCache;
 use crate::jobs;
 use crate::members::{self, EnrolMember};
 use crate::programs::Program;
@@ -71,6 +72,7 @@ impl Simulation<'_> {
         &self,
         conn: &mut DbConn,
         cache: &RuleCache,
+        games: &GameCache,
         progress: &ProgressBar,
     ) -> AppResult<Simulated> {
         let mut rng = StdRng::seed_from_u64(self.seed);
@@ -97,12 +99,21 @@ impl Simulation<'_> {
                     morning + Duration::hours(9),
                 )?;
                 if self.style == Style::Beauty {
-                    self.event(conn, cache, json!({"type": "signup", "id": format!("{prefix}-signup-{next}"), "member": customer.external_id}), morning + Duration::hours(9))?;
+                    self.event(conn, cache, games, json!({"type": "signup", "id": format!("{prefix}-signup-{next}"), "member": customer.external_id}), morning + Duration::hours(9))?;
                     done.events += 1;
                 }
                 customers.push(customer);
                 done.members += 1;
                 next += 1;
+            }
+            if self.style == Style::Coffee && date.weekday() == Weekday::Mon {
+                self.join_star_dash(
+                    conn,
+                    &mut rng,
+                    &customers,
+                    day,
+                    morning + Duration::hours(7),
+                )?;
             }
             for customer in customers
                 .iter()
@@ -112,7 +123,7 @@ impl Simulation<'_> {
                 if rng.random::<f64>() < customer.rate {
                     let order = format!("{prefix}-o-{}-{day}", customer.id);
                     let (body, amount) = self.purchase(&mut rng, &customer.external_id, &order);
-                    self.event(conn, cache, body, at)?;
+                    self.event(conn, cache, games, body, at)?;
                     done.events += 1;
                     if self.style == Style::Beauty && rng.random::<f64>() < 0.04 {
                         let half = rng.random::<bool>();
@@ -141,14 +152,14 @@ impl Simulation<'_> {
                 if customer.reviewer && rng.random::<f64>() < 0.04 {
                     let body = json!({"type": "review", "id": format!("{prefix}-review-{}-{day}", customer.id),
                                       "member": customer.external_id, "properties": {"rating": rng.random_range(3..=5)}});
-                    self.event(conn, cache, body, at + Duration::minutes(30))?;
+                    self.event(conn, cache, games, body, at + Duration::minutes(30))?;
                     done.events += 1;
                 }
             }
             for refund in refunds.iter().filter(|r| r.day == day) {
                 let body = json!({"type": "refund", "id": format!("{}-refund", refund.order), "member": refund.member,
                                   "amount": refund.amount.to_string(), "order_id": refund.order});
-                self.event(conn, cache, body, morning + Duration::hours(12))?;
+                self.event(conn, cache, games, body, morning + Duration::hours(12))?;
                 done.events += 1;
             }
             refunds.retain(|r| r.day > day);
@@ -264,12 +275,44 @@ impl Simulation<'_> {
         &self,
         conn: &mut DbConn,
         cache: &RuleCache,
+        games: &GameCache,
         mut body: serde_json::Value,
         at: NaiveDateTime,
     ) -> AppResult<()> {
         body["occurred_at"] = json!(at.and_utc().to_rfc3339());
         let input: EventInput = crate::json::from_value(body, "event.")?;
-        events::record(conn, cache, self.program, &input, None, at)?;
+        events::record(conn, cache, games, self.program, &input, None, at)?;
+        Ok(())
+    }
+
+    /// On Mondays some engaged coffee members join the week's Star Dash.
+    fn join_star_dash(
+        &self,
+        conn: &mut DbConn,
+        rng: &mut StdRng,
+        customers: &[Customer],
+        day: i64,
+        at: NaiveDateTime,
+    ) -> AppResult<()> {
+        for customer in customers
+            .iter()
+            .filter(|c| day - c.enrol_day <= c.engaged_days)
+        {
+            if rng.random::<f64>() < 0.4 {
+                match write_tx(conn, |tx| {
+                    crate::gamification::challenges::join(
+                        tx,
+                        self.program,
+                        customer.id,
+                        "star-dash",
+                        at,
+                    )
+                }) {
+                    Ok(_) | Err(AppError::Conflict { .. } | AppError::NotFound(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
         Ok(())
     }
 

@@ -7,6 +7,8 @@ pub mod outcome;
 mod refund;
 pub(crate) mod state;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use self::input::EventInput;
@@ -17,10 +19,12 @@ use crate::db::models::members::{self as member_rows, MemberRow};
 use crate::db::models::stats::{self, Delta};
 use crate::db::{DbConn, DbConnection, is_unique_violation, write_tx};
 use crate::engine::event::{Event, EventType};
+use crate::engine::game::GameConfig;
 use crate::engine::period::{self, Period};
 use crate::engine::tiers::Metric;
 use crate::engine::{self, RuleSet};
 use crate::error::{AppError, AppResult};
+use crate::gamification::{self, GameCache, GameEvent, RefundTaken};
 use crate::ledger::Balance;
 use crate::members::{self, EnrolMember, MemberStatus};
 use crate::programs::Program;
@@ -57,10 +61,17 @@ impl From<diesel::result::Error> for Failure {
     }
 }
 
+/// The program's compiled configuration an event is decided with.
+struct Compiled {
+    rules: Arc<RuleSet>,
+    game: Arc<GameConfig>,
+}
+
 /// Records an event and returns its outcome as JSON.
 pub fn record(
     conn: &mut DbConn,
     cache: &RuleCache,
+    games: &GameCache,
     program: &Program,
     input: &EventInput,
     api_key_id: Option<i64>,
@@ -71,7 +82,10 @@ pub fn record(
     if let Some(stored) = rows::find(conn, program.id, &event.id)? {
         return replay(stored, &digest);
     }
-    let rules = cache.get(conn, program)?;
+    let compiled = Compiled {
+        rules: cache.get(conn, program)?,
+        game: games.get(conn, program)?,
+    };
     for _ in 0..3 {
         let attempt = write_tx(conn, |tx| {
             // The member's lock first: inserting the event (which references the member)
@@ -101,7 +115,7 @@ pub fn record(
                 }
             })?;
             let (outcome, earned) =
-                decide_and_write(tx, program, &rules, &event, &row, member, now)?;
+                decide_and_write(tx, program, &compiled, &event, &row, member, now)?;
             let json = serde_json::to_string(&outcome).map_err(|e| AppError::Internal(e.into()))?;
             rows::complete(tx, row.id, &json, earned)?;
             Ok::<_, Failure>(json)
@@ -210,7 +224,7 @@ fn qualifying_spend(program: &Program, event: &Event) -> AppResult<Option<i64>> 
 fn decide_and_write(
     tx: &mut DbConnection,
     program: &Program,
-    rules: &RuleSet,
+    compiled: &Compiled,
     event: &Event,
     row: &EventRow,
     member: MemberRow,
@@ -237,6 +251,8 @@ fn decide_and_write(
         reversed: None,
         balance: Balance::from(&member),
         tier: None,
+        badges_earned: Vec::new(),
+        challenges: Vec::new(),
         notes: Vec::new(),
     };
     let cause = ChangeCause {
@@ -254,6 +270,17 @@ fn decide_and_write(
             event.occurred_at,
             cause,
         )?;
+        if let (Some((purchase, refunded_after)), Some(reversed)) =
+            (&refunded.purchase, &refunded.reversed)
+        {
+            let taken = RefundTaken {
+                member_id: refunded.member.id,
+                purchase,
+                refunded_after: *refunded_after,
+                points: reversed.points,
+            };
+            gamification::after_refund(tx, program, &compiled.game, &taken, now)?;
+        }
         outcome.reversed = refunded.reversed;
         outcome.notes.extend(refunded.note);
         outcome.balance = Balance::from(&refunded.member);
@@ -270,6 +297,7 @@ fn decide_and_write(
     } else {
         member
     };
+    let rules = &compiled.rules;
     let state = state::load(tx, program, &member, rules, event)?;
     let decision = engine::evaluate(rules, event, &state, now);
     let member = apply::credit(
@@ -281,12 +309,31 @@ fn decide_and_write(
         &decision,
         now,
     )?;
+    let game = GameEvent {
+        program,
+        config: &compiled.game,
+        event,
+        state: &state,
+        event_id: row.id,
+        decision: &decision,
+        now,
+    };
+    let played = gamification::play(tx, &game, member)?;
     let qualifying = match program.tiers.as_ref().map(|t| &t.metric) {
-        Some(Metric::PointsEarned) => decision.points,
+        Some(Metric::PointsEarned) => decision.points + played.bonus,
         _ => row.qualifying_minor.unwrap_or(0),
     };
-    outcome.tier =
-        tiers::after_activity(tx, program, &member, qualifying, event.occurred_at, cause)?;
+    outcome.tier = tiers::after_activity(
+        tx,
+        program,
+        &played.member,
+        qualifying,
+        event.occurred_at,
+        cause,
+    )?;
+    let played = gamification::finish(tx, &game, played, &mut outcome.tier)?;
+    let member = played.member;
+    let points = decision.points + played.bonus;
     for grant in &decision.rewards {
         match give_reward(tx, program, &member, &grant.reward, now)? {
             Some(voucher) => outcome.rewards_issued.push(voucher),
@@ -297,12 +344,14 @@ fn decide_and_write(
         }
     }
     let pending = decision.available_at > now;
-    outcome.points_awarded = decision.points;
+    outcome.points_awarded = points;
     outcome.awarded = Awarded {
-        available: if pending { 0 } else { decision.points },
-        pending: if pending { decision.points } else { 0 },
-        available_at: (pending && decision.points > 0).then(|| utc(decision.available_at)),
+        available: if pending { 0 } else { points },
+        pending: if pending { points } else { 0 },
+        available_at: (pending && points > 0).then(|| utc(decision.available_at)),
     };
+    outcome.badges_earned = played.badges;
+    outcome.challenges = played.challenges;
     outcome.rules = decision.lines;
     if decision.referrer_award.is_some() {
         let delta = Delta {

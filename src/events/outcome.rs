@@ -5,6 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::engine::outcome::{Line, ReferrerAward};
+use crate::gamification::{BadgeEarned, ChallengeTouched};
 use crate::ledger::Balance;
 use crate::rewards::redeem::Voucher;
 use crate::tiers::TierOutcome;
@@ -44,7 +45,8 @@ pub struct EventOutcome {
     pub event: EventRef,
     /// The member's external id.
     pub member: String,
-    /// Points the event earned the member (negative for a refund's reversal).
+    /// Points the event earned the member: the earning rules' and the game layer's bonuses
+    /// (badge levels, completed challenges); negative for a refund's reversal.
     pub points_awarded: i64,
     pub awarded: Awarded,
     /// One line per rule that fired: its points and why.
@@ -62,6 +64,10 @@ pub struct EventOutcome {
     /// tiers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tier: Option<TierOutcome>,
+    /// Badge levels the event earned (the member's; a referrer's name the referrer).
+    pub badges_earned: Vec<BadgeEarned>,
+    /// The challenges the event counted for: progress, goal, and the reward if it completed one.
+    pub challenges: Vec<ChallengeTouched>,
     /// Anything else worth knowing (a suspended member earns nothing, a refund of an unknown
     /// order reverses nothing, ...).
     #[serde(skip_serializing_if = "Vec::is_empty")]

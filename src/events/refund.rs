@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 
 use super::outcome::Reversed;
 use crate::db::DbConnection;
-use crate::db::models::events as event_rows;
+use crate::db::models::events::{self as event_rows, EventRow};
 use crate::db::models::ledger as ledger_rows;
 use crate::db::models::members::MemberRow;
 use crate::domain::Points;
@@ -23,6 +23,9 @@ pub struct Refunded {
     /// What it took back from the tier metric (points, or money in minor units).
     pub qualifying: i64,
     pub note: Option<String>,
+    /// The refunded purchase as it was before, and the money refunded of it so far (minor
+    /// units), for the game layer's leaderboards.
+    pub purchase: Option<(EventRow, i64)>,
 }
 
 /// Takes back the share of the purchase's points that `event` refunds: from the purchase's own
@@ -47,6 +50,7 @@ pub fn apply(
             reversed: None,
             qualifying: 0,
             note: Some(note),
+            purchase: None,
         });
     };
     let refunded = currency.to_minor("amount", event.amount.unwrap_or_default())?;
@@ -101,6 +105,7 @@ pub fn apply(
         reversed: Some(reversed),
         qualifying,
         note: None,
+        purchase: Some((purchase, reversal.refunded_total)),
     })
 }
 

@@ -201,3 +201,75 @@ async fn the_liability_cohorts_engagement_and_member_profile_match_the_hand_comp
     );
     assert_eq!(a["tier"], "Green");
 }
+
+/// `x` buys twice (completing `two-visits`), `y` joins Star Dash and buys once, `z` does
+/// nothing: `first-sip` is held by 2 of 3; `two-visits` is taken part in by 2, completed by 1;
+/// Star Dash by 1 (the join), completed by none.
+#[tokio::test]
+async fn badge_and_challenge_completion_rates_match_the_hand_computed_values() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    let admin = app.admin_token().await;
+    app.create_element(
+        &admin,
+        "coffee",
+        "challenges",
+        &json!({"slug": "two-visits", "name": "Two visits", "window": {"type": "recurring", "every": "month"},
+                "goal": {"type": "count", "target": 2, "event_type": "purchase"}}),
+    )
+    .await;
+    for member in ["x", "y", "z"] {
+        app.enrol(&shop, member).await;
+    }
+    let joined = app.join(&shop, "y", "star-dash").await;
+    assert_eq!(joined.status(), StatusCode::OK);
+    for (id, member) in [("p1", "x"), ("p2", "x"), ("p3", "y")] {
+        app.event(
+            &shop,
+            json!({"type": "purchase", "id": id, "member": member, "amount": "12.00"}),
+        )
+        .await;
+    }
+
+    let summary = get(&app, &admin, "/v1/admin/programs/coffee/analytics/summary").await;
+    let badges = &summary["badges"];
+    assert_eq!(
+        badges
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["slug"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["first-sip", "regular", "gold-member"]
+    );
+    assert_eq!(badges[0]["members"], 2);
+    assert_eq!(badges[0]["completion_rate"], 0.6667);
+    assert_eq!(badges[0]["levels"], json!({"1": 2}));
+    assert_eq!(badges[1]["members"], 0);
+    assert_eq!(badges[1]["completion_rate"], 0.0);
+
+    let challenges = &summary["challenges"];
+    assert_eq!(challenges[0]["slug"], "star-dash");
+    assert_eq!(challenges[0]["participations"], 1);
+    assert_eq!(challenges[0]["completions"], 0);
+    assert_eq!(challenges[0]["completion_rate"], 0.0);
+    assert_eq!(challenges[1]["slug"], "two-visits");
+    assert_eq!(challenges[1]["participations"], 2);
+    assert_eq!(challenges[1]["completions"], 1);
+    assert_eq!(challenges[1]["completion_rate"], 0.5);
+    assert_eq!(challenges[1]["completed_in_period"], 1);
+    assert_eq!(summary["figures"]["challenge_completions"]["value"], 1);
+    assert_eq!(
+        summary["figures"]["challenge_completion_rate"]["value"],
+        0.3333
+    );
+
+    let earlier = get(
+        &app,
+        &admin,
+        "/v1/admin/programs/coffee/analytics/summary?from=2020-01-01&to=2020-01-31",
+    )
+    .await;
+    assert_eq!(earlier["challenges"][1]["completed_in_period"], 0);
+    assert_eq!(earlier["challenges"][1]["completions"], 1, "all time");
+}

@@ -21,6 +21,7 @@ async fn tiny_bench(app: &TestApp) -> Settings {
         duration: Duration::from_secs(1),
         members: 20,
         database: DatabaseUrl::parse(&app.database.url).unwrap(),
+        game: true,
     }
 }
 
@@ -73,6 +74,38 @@ async fn concurrent_events_of_one_member_all_succeed() {
     assert_eq!(summary.figures[0].failures(), 0, "{:#?}", summary.figures);
     assert!(summary.money.awarded > 0);
     assert!(summary.passed());
+}
+
+#[tokio::test]
+async fn the_events_scenario_runs_with_and_without_the_game_layer_and_the_money_adds_up() {
+    for game in [true, false] {
+        let app = TestApp::spawn().await;
+        let settings = Settings {
+            scenarios: vec![Scenario::Events],
+            members: 4,
+            game,
+            ..tiny_bench(&app).await
+        };
+
+        let summary = bench::run(&settings).await.unwrap();
+
+        assert!(summary.passed(), "game {game}: {:#?}", summary.figures);
+        let program = summary.program.clone();
+        let (status, board) = app
+            .admin_call(
+                reqwest::Method::GET,
+                &format!("/v1/admin/programs/{program}/leaderboards/weekly-stars/standings"),
+                None,
+            )
+            .await;
+        if game {
+            assert_eq!(status, reqwest::StatusCode::OK, "{board}");
+            assert!(board["members"].as_i64().unwrap() > 0, "{board}");
+        } else {
+            assert_eq!(status, reqwest::StatusCode::NOT_FOUND, "{board}");
+        }
+        app.assert_ledger_verifies().await;
+    }
 }
 
 #[tokio::test]

@@ -402,11 +402,35 @@ impl TestApp {
                 body(created).await
             );
         }
+        for (kind, element) in config.game_elements() {
+            self.create_element(&admin, &slug, kind, element).await;
+        }
         let key = self.api_key(&admin, &slug, &ALL_SCOPES).await["key"]
             .as_str()
             .unwrap()
             .to_owned();
         Shop { slug, key }
+    }
+
+    /// Creates a badge, challenge, streak or leaderboard (`kind` is the path segment).
+    pub async fn create_element(
+        &self,
+        admin: &str,
+        slug: &str,
+        kind: &str,
+        element: &Value,
+    ) -> Value {
+        let response = self
+            .request(Method::POST, &format!("/v1/admin/programs/{slug}/{kind}"))
+            .bearer_auth(admin)
+            .json(element)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let created = body(response).await;
+        assert_eq!(status, StatusCode::CREATED, "creating {kind}: {created}");
+        created
     }
 
     pub async fn create_rule(&self, admin: &str, slug: &str, rule: &Value) -> Value {
@@ -576,5 +600,76 @@ impl TestApp {
             fidelio::members::require(conn, program.id, &external_id).unwrap()
         })
         .await
+    }
+}
+
+impl TestApp {
+    /// `GET path` as the member (a member token); asserts 200.
+    pub async fn as_member(&self, shop: &Shop, external_id: &str, path: &str) -> Value {
+        let token = self.member_token(shop, external_id).await;
+        let response = self
+            .request(Method::GET, path)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let answer = body(response).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {answer}");
+        answer
+    }
+
+    /// The member joins an opt-in challenge; returns the response.
+    pub async fn join(&self, shop: &Shop, external_id: &str, challenge: &str) -> reqwest::Response {
+        let token = self.member_token(shop, external_id).await;
+        self.request(Method::POST, &format!("/v1/me/challenges/{challenge}/join"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// An admin `method path` with `body` (if any); the status and JSON answer.
+    pub async fn admin_call(
+        &self,
+        method: Method,
+        path: &str,
+        json_body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let admin = self.admin_token().await;
+        let mut request = self.request(method, path).bearer_auth(&admin);
+        if let Some(json_body) = json_body {
+            request = request.json(&json_body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Enrols a member with a name (and a referral code, if given).
+    pub async fn enrol_named(
+        &self,
+        shop: &Shop,
+        external_id: &str,
+        name: &str,
+        referral_code: Option<&str>,
+    ) -> Value {
+        let mut enrolment = json!({"external_id": external_id, "name": name});
+        if let Some(code) = referral_code {
+            enrolment["referral_code"] = json!(code);
+        }
+        let response = self
+            .store(shop, Method::POST, "/v1/members")
+            .json(&enrolment)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "enrolling {external_id}"
+        );
+        body(response).await
     }
 }

@@ -531,3 +531,83 @@ async fn reaching_a_level_can_give_a_voucher() {
     .await;
     assert_eq!(vouchers["data"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_completed_challenge_issues_its_voucher_and_says_when_it_cannot() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    let admin = app.admin_token().await;
+    for (slug, target, voucher) in [
+        ("two-visits", 2, "brewed-coffee"),
+        ("phantom", 1, "no-such-reward"),
+    ] {
+        app.create_element(
+            &admin,
+            "coffee",
+            "challenges",
+            &json!({"slug": slug, "name": slug, "window": {"type": "recurring", "every": "week"},
+                    "goal": {"type": "count", "target": target, "event_type": "purchase"},
+                    "reward": {"points": 5, "voucher": voucher}}),
+        )
+        .await;
+    }
+    app.enrol(&shop, "ana").await;
+    let purchase = |id: &str| json!({"type": "purchase", "id": id, "member": "ana", "amount": "4.00", "payment": "card"});
+    let touched = |outcome: &Value, slug: &str| {
+        outcome["challenges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["slug"] == slug)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+
+    let first = app.event(&shop, purchase("p1")).await;
+    let phantom = touched(&first, "phantom")["reward_paid"].clone();
+    assert_eq!(
+        phantom["points"], 5,
+        "the completion still pays its points: {first}"
+    );
+    assert_eq!(phantom["voucher"]["issued"], false);
+    assert_eq!(phantom["voucher"]["reward"], "no-such-reward");
+    assert!(
+        phantom["voucher"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("no-such-reward")
+    );
+    assert!(touched(&first, "two-visits").get("reward_paid").is_none());
+
+    let second = app.event(&shop, purchase("p2")).await;
+    let paid = touched(&second, "two-visits")["reward_paid"].clone();
+    assert_eq!(paid["voucher"]["issued"], true, "{second}");
+    let code = paid["voucher"]["code"].as_str().unwrap();
+    let voucher = body(
+        app.store(&shop, Method::GET, &format!("/v1/vouchers/{code}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(voucher["id"], paid["voucher"]["id"]);
+    assert_eq!(voucher["reward"], "brewed-coffee");
+    assert_eq!(voucher["points_spent"], 0);
+    assert_eq!(voucher["source"], "challenge");
+    assert_eq!(voucher["status"], "issued");
+
+    let third = app.event(&shop, purchase("p3")).await;
+    assert!(
+        touched(&third, "two-visits").get("reward_paid").is_none(),
+        "once per window: {third}"
+    );
+    let listed = body(
+        app.store(&shop, Method::GET, "/v1/members/ana/redemptions")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1, "{listed}");
+    app.assert_ledger_verifies().await;
+}

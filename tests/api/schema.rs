@@ -9,9 +9,10 @@ use diesel::sql_types::{Bool, Text};
 use diesel::{Column, Expression, QueryDsl, QueryableByName, RunQueryDsl, Table, sql_query};
 use fidelio::db::DbConnection;
 use fidelio::db::models::{
-    admins::Admin, api_keys::ApiKeyRow, events::EventRow, idempotency_keys::StoredRequest,
-    ledger::EntryRow, ledger::LotRow, members::MemberRow, programs::ProgramRow,
-    rewards::RedemptionRow, rewards::RewardRow, rules::RuleRow, rules::RuleVersionRow,
+    admins::Admin, api_keys::ApiKeyRow, badges::MemberBadgeRow, challenges::ChallengeProgressRow,
+    events::EventRow, game_elements::ElementRow, idempotency_keys::StoredRequest, ledger::EntryRow,
+    ledger::LotRow, members::MemberRow, programs::ProgramRow, rewards::RedemptionRow,
+    rewards::RewardRow, rules::RuleRow, rules::RuleVersionRow, streaks::StreakRow,
     tiers::TierChangeRow,
 };
 use fidelio::db::schema;
@@ -273,6 +274,25 @@ fn every_table_and_column_of_schema_rs_matches_the_migrated_database() {
         ]),
         check_table!(conn, drift, member_event_counts as (i64, String, i64, i64): [
             member_id, event_type, events, amount_minor
+        ]),
+        check_table!(conn, drift, game_elements as ElementRow: [
+            id, program_id, kind, slug, status, definition, created_at, updated_at
+        ]),
+        check_table!(conn, drift, member_badges as MemberBadgeRow: [
+            id, member_id, badge_id, level, points, source, event_id, earned_at
+        ]),
+        check_table!(conn, drift, badge_progress as (i64, i64, i64, NaiveDateTime): [
+            member_id, badge_id, progress, updated_at
+        ]),
+        check_table!(conn, drift, challenge_progress as ChallengeProgressRow: [
+            member_id, challenge_id, window_key, progress, joined_at, completed_at,
+            completed_event_id, reward_points, updated_at
+        ]),
+        check_table!(conn, drift, member_streaks as StreakRow: [
+            member_id, streak_id, current_length, longest_length, last_period, updated_at
+        ]),
+        check_table!(conn, drift, leaderboard_scores as (i64, String, i64, i64, i64, NaiveDateTime): [
+            leaderboard_id, period_key, member_id, score, reached_seq, updated_at
         ]),
     ];
 

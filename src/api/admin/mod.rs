@@ -3,10 +3,15 @@
 mod analytics;
 mod api_keys;
 mod auth;
+mod badges;
+mod challenges;
+mod game;
+mod leaderboards;
 mod members;
 mod programs;
 pub mod rewards;
 mod rules;
+mod streaks;
 mod tiers;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -20,4 +25,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
     rules::routes(cfg);
     rewards::routes(cfg);
     tiers::routes(cfg);
+    streaks::routes(cfg);
+    badges::routes(cfg);
+    challenges::routes(cfg);
+    leaderboards::routes(cfg);
 }

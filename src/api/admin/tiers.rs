@@ -11,6 +11,7 @@ use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::views::{MemberView, utc};
 use crate::auth::AdminUser;
+use crate::db::models::members as member_rows;
 use crate::db::models::tiers::{self as tier_rows, TierChangeRow};
 use crate::db::{now_utc, write_tx};
 use crate::domain;
@@ -18,7 +19,7 @@ use crate::engine::tiers::TierPolicy;
 use crate::error::{AppError, AppResult, Problem};
 use crate::state::AppState;
 use crate::tiers::ManualTier;
-use crate::{members, programs, tiers};
+use crate::{gamification, members, programs, tiers};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(show)
@@ -95,7 +96,7 @@ struct SetTier {
     held_until: Option<DateTime<Utc>>,
 }
 
-/// Sets a member's level by hand, with a reason.
+/// Sets a member's level by hand, with a reason; badges for reaching that tier are granted.
 #[utoipa::path(tag = "admin", security(("admin_jwt" = [])),
     params(("program" = String, Path, description = "Program slug"), ("external_id" = String, Path)),
     request_body = SetTier, responses(
@@ -117,11 +118,15 @@ async fn set_member_tier(
         held_until,
     } = body.0;
     let reason = domain::text("reason", &reason, 500)?;
+    let shared = state.clone();
     let view = state
         .run(move |conn| {
             write_tx(conn, |tx| {
                 let program = programs::require(tx, &slug)?;
-                let member = members::require(tx, program.id, &external_id)?;
+                let game = shared.game.get(tx, &program)?;
+                let found = members::require(tx, program.id, &external_id)?;
+                // Locked like any balance change, so a concurrent event sees the new level.
+                let member = member_rows::lock(tx, found.id)?;
                 let now = now_utc();
                 let manual = ManualTier {
                     tier: &tier,
@@ -130,6 +135,7 @@ async fn set_member_tier(
                     admin_id: admin.id,
                 };
                 tiers::set_by_admin(tx, &program, &member, &manual, now)?;
+                gamification::badges::after_tier_set(tx, &program, &game, member.id, now)?;
                 let member = members::require(tx, program.id, &external_id)?;
                 MemberView::load(tx, &program, member)
             })

@@ -1,5 +1,7 @@
 //! A member's own views (member JWT in `Authorization: Bearer`).
 
+mod game;
+
 use actix_web::{HttpResponse, get, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -7,7 +9,9 @@ use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::views::{EntryView, MemberView};
 use crate::auth::MemberPrincipal;
+use crate::db::now_utc;
 use crate::error::{AppResult, Problem};
+use crate::gamification::streaks;
 use crate::ledger::history;
 use crate::state::AppState;
 use crate::{members, programs};
@@ -17,9 +21,10 @@ mod rewards;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(me).service(my_ledger);
     rewards::routes(cfg);
+    game::routes(cfg);
 }
 
-/// The member's own profile and balance.
+/// The member's own profile, balance, tier progress and streaks.
 #[utoipa::path(tag = "member", security(("member_jwt" = [])), responses(
     (status = 200, body = MemberView),
     (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -30,7 +35,12 @@ async fn me(state: web::Data<AppState>, who: MemberPrincipal) -> AppResult<HttpR
         .run(move |conn| {
             let member = members::require_own(conn, who.program_id, who.member_id)?;
             let program = programs::by_id(conn, who.program_id)?;
-            MemberView::load(conn, &program, member)
+            let streaks = streaks::member_view(conn, &program, member.id, now_utc())?;
+            let view = MemberView::load(conn, &program, member)?;
+            Ok(MemberView {
+                streaks: Some(streaks),
+                ..view
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))

@@ -41,6 +41,7 @@ async fn post_event(
             events::record(
                 conn,
                 &shared.rules,
+                &shared.game,
                 &program,
                 &body.0,
                 Some(store.key_id),

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use crate::db::DbConnection;
-use crate::db::schema::members;
+use crate::db::schema::{challenge_progress, member_badges, members};
 
 /// Sums of the hourly counters over a span.
 #[derive(Debug, Clone, Copy, Default, QueryableByName)]
@@ -210,4 +210,52 @@ pub fn engagement_levels(conn: &mut DbConnection, program_id: i64) -> QueryResul
     )
     .bind::<BigInt, _>(program_id)
     .load(conn)
+}
+
+/// Members holding each level of these badges: `(badge_id, level, members)`.
+pub fn badge_levels(
+    conn: &mut DbConnection,
+    badge_ids: &[i64],
+) -> QueryResult<Vec<(i64, i32, i64)>> {
+    member_badges::table
+        .filter(member_badges::badge_id.eq_any(badge_ids))
+        .group_by((member_badges::badge_id, member_badges::level))
+        .select((
+            member_badges::badge_id,
+            member_badges::level,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)
+}
+
+/// Per challenge: member-windows taken part in (progress or joined) and completed.
+pub fn challenge_totals(
+    conn: &mut DbConnection,
+    challenge_ids: &[i64],
+) -> QueryResult<Vec<(i64, i64, i64)>> {
+    challenge_progress::table
+        .filter(challenge_progress::challenge_id.eq_any(challenge_ids))
+        .group_by(challenge_progress::challenge_id)
+        .select((
+            challenge_progress::challenge_id,
+            diesel::dsl::count_star(),
+            diesel::dsl::count(challenge_progress::completed_at),
+        ))
+        .load(conn)
+}
+
+/// Per challenge: windows completed in `[start, end)`.
+pub fn challenge_completions(
+    conn: &mut DbConnection,
+    challenge_ids: &[i64],
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+) -> QueryResult<Vec<(i64, i64)>> {
+    challenge_progress::table
+        .filter(challenge_progress::challenge_id.eq_any(challenge_ids))
+        .filter(challenge_progress::completed_at.ge(start))
+        .filter(challenge_progress::completed_at.lt(end))
+        .group_by(challenge_progress::challenge_id)
+        .select((challenge_progress::challenge_id, diesel::dsl::count_star()))
+        .load(conn)
 }

@@ -1,0 +1,68 @@
+//! The reward voucher a completed challenge pays: a free voucher of a catalogue reward,
+//! issued in the completing event's transaction.
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::DbConnection;
+use crate::db::models::members::MemberRow;
+use crate::error::{AppError, AppResult};
+use crate::programs::Program;
+use crate::rewards::{self, redeem::Source};
+
+/// What became of a reward voucher a challenge pays.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VoucherIssue {
+    /// The reward's slug in the catalogue.
+    pub reward: String,
+    /// Whether a voucher was issued now.
+    pub issued: bool,
+    /// The voucher's id (for `/v1/redemptions/{id}/use`), when issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The voucher's code, when issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Why no voucher was issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Issues a free voucher of `reward` (a catalogue slug) to a member who completed a challenge
+/// (the member is locked). A reward that is missing, inactive or out of stock issues nothing,
+/// and the outcome says so: the completion and its points stand.
+pub fn issue_challenge_voucher(
+    tx: &mut DbConnection,
+    program: &Program,
+    member: &MemberRow,
+    reward: &str,
+    now: NaiveDateTime,
+) -> AppResult<VoucherIssue> {
+    let not_issued = |note: String| VoucherIssue {
+        reward: reward.to_owned(),
+        issued: false,
+        id: None,
+        code: None,
+        note: Some(note),
+    };
+    let found = match rewards::require(tx, program.id, reward) {
+        Ok(found) => found,
+        Err(AppError::NotFound(_)) => {
+            return Ok(not_issued(format!("no reward `{reward}` in the catalogue")));
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(
+        match rewards::redeem::gift(tx, program, member, &found, Source::Challenge, None, now)? {
+            Some(voucher) => VoucherIssue {
+                reward: reward.to_owned(),
+                issued: true,
+                id: Some(voucher.id),
+                code: Some(voucher.code),
+                note: None,
+            },
+            None => not_issued(format!("reward `{reward}` is inactive or out of stock")),
+        },
+    )
+}
