@@ -17,10 +17,11 @@ pub use openapi::ApiDoc;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-/// Registers every route.
+/// Registers every route. actix-web tries routes in this order, so the storefronts' and
+/// members' (most requests) come before the admins'.
 pub fn routes(cfg: &mut ServiceConfig) {
     ops::routes(cfg);
-    admin::routes(cfg);
     storefront::routes(cfg);
     member::routes(cfg);
+    admin::routes(cfg);
 }

@@ -4,7 +4,7 @@
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::r2d2::{Error as PoolError, ManageConnection, R2D2Connection};
@@ -31,7 +31,14 @@ PRAGMA foreign_keys = ON;";
 pub struct DbConn {
     conn: DbConnection,
     sqlite_writer: Option<Arc<Mutex<()>>>,
+    /// When the connection last proved alive (opened or pinged).
+    checked_at: Instant,
 }
+
+/// How long a connection is trusted without a ping when it is checked out. Connections die
+/// while idle (a database restart), and a busy pool would otherwise pay a round trip per
+/// checkout, twice per request.
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
 
 impl Deref for DbConn {
     type Target = DbConnection;
@@ -104,11 +111,17 @@ impl ManageConnection for ConnectionManager {
         Ok(DbConn {
             conn,
             sqlite_writer,
+            checked_at: Instant::now(),
         })
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), PoolError> {
-        conn.conn.ping().map_err(PoolError::QueryError)
+        if conn.checked_at.elapsed() < TRUSTED_FOR {
+            return Ok(());
+        }
+        conn.conn.ping().map_err(PoolError::QueryError)?;
+        conn.checked_at = Instant::now();
+        Ok(())
     }
 
     fn has_broken(&self, conn: &mut DbConn) -> bool {
