@@ -83,6 +83,14 @@ pub struct Figure {
     pub definition: &'static str,
 }
 
+/// Figures per tier, badge or challenge, with the period and definition they share.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Breakdown<T: ToSchema> {
+    pub period: &'static str,
+    pub definition: &'static str,
+    pub items: T,
+}
+
 fn figure(
     value: impl Into<serde_json::Value>,
     period: &'static str,

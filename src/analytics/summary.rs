@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::game::{BadgeFigures, ChallengeFigures, game_figures};
-use super::{Figure, Span, figure, ratio};
+use super::{Breakdown, Figure, Span, figure, ratio};
 use crate::db::DbConnection;
 use crate::db::models::analytics as rows;
 use crate::engine::period;
@@ -23,11 +23,11 @@ pub struct Summary {
     /// Each figure with its value, period and definition.
     pub figures: BTreeMap<&'static str, Figure>,
     /// Members per tier, now.
-    pub tiers: BTreeMap<String, i64>,
-    /// Each badge's holders.
-    pub badges: Vec<BadgeFigures>,
+    pub tiers: Breakdown<BTreeMap<String, i64>>,
+    /// Each badge's holders, now.
+    pub badges: Breakdown<Vec<BadgeFigures>>,
     /// Each challenge's completions.
-    pub challenges: Vec<ChallengeFigures>,
+    pub challenges: Breakdown<Vec<ChallengeFigures>>,
 }
 
 fn money(program: &Program, minor: i64) -> serde_json::Value {
@@ -298,9 +298,23 @@ pub fn summary(
         program: program.slug.clone(),
         period: span.clone(),
         figures: f,
-        tiers,
-        badges,
-        challenges,
+        tiers: Breakdown {
+            period: "now",
+            definition: "members at each level (closed ones included)",
+            items: tiers,
+        },
+        badges: Breakdown {
+            period: "now",
+            definition: "members holding each badge (its first level) and each level; \
+                         completion_rate = members / members enrolled",
+            items: badges,
+        },
+        challenges: Breakdown {
+            period: "all time, and completed_in_period for the period",
+            definition: "member-windows taken part in (progress or a join) and completed; \
+                         completion_rate = completions / participations",
+            items: challenges,
+        },
     })
 }
 

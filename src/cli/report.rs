@@ -44,15 +44,16 @@ impl ReportArgs {
                     figure.period, figure.definition
                 );
             }
-            if !summary.tiers.is_empty() {
+            if !summary.tiers.items.is_empty() {
                 let tiers: Vec<String> = summary
                     .tiers
+                    .items
                     .iter()
                     .map(|(t, n)| format!("{t} {n}"))
                     .collect();
                 println!("  {:<width$}  {}", "tiers now", tiers.join(", "));
             }
-            for badge in &summary.badges {
+            for badge in &summary.badges.items {
                 println!(
                     "  badge {:<24} {:>8} members ({})",
                     badge.slug,
@@ -60,7 +61,7 @@ impl ReportArgs {
                     shown(&badge.completion_rate)
                 );
             }
-            for challenge in &summary.challenges {
+            for challenge in &summary.challenges.items {
                 println!(
                     "  challenge {:<20} {:>8} of {} windows completed ({}), {} in the period",
                     challenge.slug,

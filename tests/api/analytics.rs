@@ -131,7 +131,7 @@ async fn every_summary_figure_matches_the_hand_computed_value() {
         assert!(figure["period"].is_string(), "{name} states its period");
     }
     assert_eq!(
-        summary["tiers"],
+        summary["tiers"]["items"],
         json!({"Green": 3, "Gold": 0, "Reserve": 0})
     );
     app.assert_ledger_verifies().await;
@@ -232,7 +232,17 @@ async fn badge_and_challenge_completion_rates_match_the_hand_computed_values() {
     }
 
     let summary = get(&app, &admin, "/v1/admin/programs/coffee/analytics/summary").await;
-    let badges = &summary["badges"];
+    for part in ["tiers", "badges", "challenges"] {
+        assert!(
+            summary[part]["period"].is_string(),
+            "{part} states its period"
+        );
+        assert!(
+            summary[part]["definition"].is_string(),
+            "{part} states its definition"
+        );
+    }
+    let badges = &summary["badges"]["items"];
     assert_eq!(
         badges
             .as_array()
@@ -248,7 +258,7 @@ async fn badge_and_challenge_completion_rates_match_the_hand_computed_values() {
     assert_eq!(badges[1]["members"], 0);
     assert_eq!(badges[1]["completion_rate"], 0.0);
 
-    let challenges = &summary["challenges"];
+    let challenges = &summary["challenges"]["items"];
     assert_eq!(challenges[0]["slug"], "star-dash");
     assert_eq!(challenges[0]["participations"], 1);
     assert_eq!(challenges[0]["completions"], 0);
@@ -270,6 +280,9 @@ async fn badge_and_challenge_completion_rates_match_the_hand_computed_values() {
         "/v1/admin/programs/coffee/analytics/summary?from=2020-01-01&to=2020-01-31",
     )
     .await;
-    assert_eq!(earlier["challenges"][1]["completed_in_period"], 0);
-    assert_eq!(earlier["challenges"][1]["completions"], 1, "all time");
+    assert_eq!(earlier["challenges"]["items"][1]["completed_in_period"], 0);
+    assert_eq!(
+        earlier["challenges"]["items"][1]["completions"], 1,
+        "all time"
+    );
 }
