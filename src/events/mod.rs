@@ -28,10 +28,7 @@ use crate::gamification::{self, GameCache, GameEvent, RefundTaken};
 use crate::ledger::Balance;
 use crate::members::{self, EnrolMember, MemberStatus};
 use crate::programs::Program;
-use crate::rewards::{
-    self,
-    redeem::{Source, Voucher},
-};
+use crate::rewards::redeem::{self, Gift, Source};
 use crate::rules::RuleCache;
 use crate::tiers::{self, ChangeCause};
 
@@ -335,9 +332,9 @@ fn decide_and_write(
     let member = played.member;
     let points = decision.points + played.bonus;
     for grant in &decision.rewards {
-        match give_reward(tx, program, &member, &grant.reward, now)? {
-            Some(voucher) => outcome.rewards_issued.push(voucher),
-            None => outcome.notes.push(format!(
+        match redeem::gift_named(tx, program, &member, &grant.reward, Source::Rule, None, now)? {
+            Gift::Issued(voucher) => outcome.rewards_issued.push(*voucher),
+            Gift::Unavailable | Gift::Missing => outcome.notes.push(format!(
                 "rule `{}`: reward `{}` is not available",
                 grant.rule.rule, grant.reward
             )),
@@ -409,22 +406,6 @@ fn record_activity(
         &previous,
         &cohort,
     )?)
-}
-
-/// A voucher of the reward a rule gives, unless the reward is missing, inactive or out of
-/// stock.
-fn give_reward(
-    tx: &mut DbConnection,
-    program: &Program,
-    member: &MemberRow,
-    slug: &str,
-    now: NaiveDateTime,
-) -> AppResult<Option<Voucher>> {
-    match rewards::require(tx, program.id, slug) {
-        Ok(reward) => rewards::redeem::gift(tx, program, member, &reward, Source::Rule, None, now),
-        Err(AppError::NotFound(_)) => Ok(None),
-        Err(e) => Err(e),
-    }
 }
 
 /// A `referral` event links the member to the referrer its `properties.referral_code` names,

@@ -7,9 +7,9 @@ use utoipa::ToSchema;
 
 use crate::db::DbConnection;
 use crate::db::models::members::MemberRow;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::programs::Program;
-use crate::rewards::{self, redeem::Source};
+use crate::rewards::redeem::{Gift, Source, gift_named};
 
 /// What became of a reward voucher a challenge pays.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -46,23 +46,19 @@ pub fn issue_challenge_voucher(
         code: None,
         note: Some(note),
     };
-    let found = match rewards::require(tx, program.id, reward) {
-        Ok(found) => found,
-        Err(AppError::NotFound(_)) => {
-            return Ok(not_issued(format!("no reward `{reward}` in the catalogue")));
-        }
-        Err(e) => return Err(e),
-    };
     Ok(
-        match rewards::redeem::gift(tx, program, member, &found, Source::Challenge, None, now)? {
-            Some(voucher) => VoucherIssue {
+        match gift_named(tx, program, member, reward, Source::Challenge, None, now)? {
+            Gift::Issued(voucher) => VoucherIssue {
                 reward: reward.to_owned(),
                 issued: true,
                 id: Some(voucher.id),
                 code: Some(voucher.code),
                 note: None,
             },
-            None => not_issued(format!("reward `{reward}` is inactive or out of stock")),
+            Gift::Unavailable => {
+                not_issued(format!("reward `{reward}` is inactive or out of stock"))
+            }
+            Gift::Missing => not_issued(format!("no reward `{reward}` in the catalogue")),
         },
     )
 }

@@ -13,7 +13,10 @@ use crate::engine::birthday::{GRACE_DAYS, birthday_in, celebrated_on};
 use crate::engine::period;
 use crate::error::{AppError, AppResult};
 use crate::programs::Program;
-use crate::rewards::{self, redeem::Source};
+use crate::rewards::{
+    self,
+    redeem::{Gift, Source},
+};
 
 pub fn grant(
     conn: &mut DbConn,
@@ -79,24 +82,20 @@ fn issue_voucher(
     let Some(policy) = &program.birthday else {
         return Ok(());
     };
-    let reward = match rewards::require(tx, program.id, &policy.reward) {
-        Ok(reward) => reward,
-        Err(AppError::NotFound(_)) => {
-            tracing::warn!(program = %program.slug, reward = %policy.reward, "the birthday reward is not in the catalogue");
-            return Ok(());
-        }
-        Err(e) => return Err(e),
-    };
     let member = members::find(tx, member_id)?;
-    if let Some(voucher) = rewards::redeem::gift(
+    let gift = rewards::redeem::gift_named(
         tx,
         program,
         &member,
-        &reward,
+        &policy.reward,
         Source::Birthday,
         Some(valid_until),
         now,
-    )? {
+    )?;
+    if let Gift::Missing = gift {
+        tracing::warn!(program = %program.slug, reward = %policy.reward, "the birthday reward is not in the catalogue");
+    }
+    if let Gift::Issued(voucher) = gift {
         let redemption = crate::db::models::rewards::find_redemption(tx, program.id, &voucher.id)?
             .ok_or_else(|| {
                 AppError::Internal(anyhow::anyhow!("a voucher just issued is missing"))

@@ -192,7 +192,7 @@ pub fn redeem(
 /// Gives a member a voucher of a reward for free (a birthday gift, a rule's or a challenge's
 /// reward), valid until `expires_at` or for the reward's usual days. `None` when the reward
 /// is inactive or out of stock.
-pub fn gift(
+fn gift(
     tx: &mut DbConnection,
     program: &Program,
     member: &MemberRow,
@@ -211,6 +211,39 @@ pub fn gift(
     };
     let redemption = issue_voucher(tx, program, member, reward, &terms, now)?;
     Ok(redemption.map(|r| Voucher::new(program, r, &reward.row)))
+}
+
+/// What became of a gift named by its reward's slug.
+pub enum Gift {
+    Issued(Box<Voucher>),
+    /// The reward is inactive or out of stock.
+    Unavailable,
+    /// No reward has this slug in the program.
+    Missing,
+}
+
+/// [`gift`] of the reward named `slug`, which may have left the catalogue since a rule, a
+/// level, a challenge or the birthday policy named it.
+pub fn gift_named(
+    tx: &mut DbConnection,
+    program: &Program,
+    member: &MemberRow,
+    slug: &str,
+    source: Source,
+    expires_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> AppResult<Gift> {
+    let reward = match super::require(tx, program.id, slug) {
+        Ok(reward) => reward,
+        Err(AppError::NotFound(_)) => return Ok(Gift::Missing),
+        Err(e) => return Err(e),
+    };
+    Ok(
+        match gift(tx, program, member, &reward, source, expires_at, now)? {
+            Some(voucher) => Gift::Issued(Box::new(voucher)),
+            None => Gift::Unavailable,
+        },
+    )
 }
 
 /// How a voucher is issued: where from, what it costs, until when it is valid (by default the

@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::programs::Program;
 use crate::rewards::{
     self,
-    redeem::{Source, Voucher},
+    redeem::{Gift, Source, Voucher},
 };
 
 /// A member's standing on the program's ladder (the first level if it has none recorded, or
@@ -204,14 +204,16 @@ fn reward_on_reach(
     let Some(slug) = &level.reward_on_reach else {
         return Ok(None);
     };
-    match rewards::require(tx, program.id, slug) {
-        Ok(reward) => rewards::redeem::gift(tx, program, member, &reward, Source::Tier, None, now),
-        Err(AppError::NotFound(_)) => {
-            tracing::warn!(program = %program.slug, reward = %slug, level = %level.name, "a level's reward is not in the catalogue");
-            Ok(None)
-        }
-        Err(e) => Err(e),
-    }
+    Ok(
+        match rewards::redeem::gift_named(tx, program, member, slug, Source::Tier, None, now)? {
+            Gift::Issued(voucher) => Some(*voucher),
+            Gift::Unavailable => None,
+            Gift::Missing => {
+                tracing::warn!(program = %program.slug, reward = %slug, level = %level.name, "a level's reward is not in the catalogue");
+                None
+            }
+        },
+    )
 }
 
 /// Records qualifying activity of a member and applies an upgrade or renewal it earns.
