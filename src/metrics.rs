@@ -1,8 +1,9 @@
-//! Metrics beyond the per-route request counters: the connection pool, read when scraped.
+//! Metrics beyond the per-route request counters: the connection pool and the statements it
+//! sent, read when scraped.
 
 use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
-use prometheus::{IntGauge, Opts};
+use prometheus::{IntCounter, IntGauge, Opts};
 
 use crate::db::Db;
 
@@ -12,6 +13,7 @@ pub struct PoolCollector {
     open: IntGauge,
     idle: IntGauge,
     max: IntGauge,
+    statements: IntCounter,
 }
 
 impl PoolCollector {
@@ -30,6 +32,13 @@ impl PoolCollector {
                 "db_pool_max_connections",
                 "Most database connections the pool opens",
             )?,
+            statements: IntCounter::with_opts(
+                Opts::new(
+                    "db_statements_total",
+                    "Statements sent to the database (queries, BEGIN, COMMIT, pings)",
+                )
+                .namespace("fidelio"),
+            )?,
         })
     }
 }
@@ -39,6 +48,7 @@ impl Collector for PoolCollector {
         [&self.open, &self.idle, &self.max]
             .into_iter()
             .flat_map(|g| g.desc())
+            .chain(self.statements.desc())
             .collect()
     }
 
@@ -47,9 +57,13 @@ impl Collector for PoolCollector {
         self.open.set(i64::from(open));
         self.idle.set(i64::from(idle));
         self.max.set(i64::from(max));
+        let sent = self.db.statements();
+        self.statements
+            .inc_by(sent.saturating_sub(self.statements.get()));
         [&self.open, &self.idle, &self.max]
             .into_iter()
             .flat_map(|g| g.collect())
+            .chain(self.statements.collect())
             .collect()
     }
 }

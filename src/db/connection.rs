@@ -3,10 +3,14 @@
 
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::{
+    AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection,
+    TransactionManager,
+};
 use diesel::r2d2::{Error as PoolError, ManageConnection, R2D2Connection};
 use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 
@@ -88,11 +92,28 @@ where
     }
 }
 
+/// Counts the statements a pool's connections send (every query, `BEGIN`, `COMMIT` and ping),
+/// through diesel's instrumentation; read by `/metrics` and by the tests that hold the event
+/// and read paths to a fixed number of statements. With `--log-level
+/// fidelio::db::statements=trace` each statement is logged too.
+#[derive(Debug, Clone, Default)]
+struct StatementCounter(Arc<AtomicU64>);
+
+impl Instrumentation for StatementCounter {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { query, .. } = &event {
+            tracing::trace!(target: "fidelio::db::statements", %query);
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
 /// Opens connections for the pool, choosing the backend from the URL (diesel's own
 /// `establish` would fall back to SQLite when PostgreSQL is down).
 pub struct ConnectionManager {
     url: DatabaseUrl,
     sqlite_writer: Arc<Mutex<()>>,
+    statements: StatementCounter,
 }
 
 impl ManageConnection for ConnectionManager {
@@ -100,12 +121,13 @@ impl ManageConnection for ConnectionManager {
     type Error = PoolError;
 
     fn connect(&self) -> Result<DbConn, PoolError> {
-        let conn = match &self.url {
+        let mut conn = match &self.url {
             DatabaseUrl::Postgres(url) => DbConnection::Postgresql(
                 PgConnection::establish(url).map_err(PoolError::ConnectionError)?,
             ),
             DatabaseUrl::Sqlite(path) => DbConnection::Sqlite(open_sqlite(path)?),
         };
+        conn.set_instrumentation(self.statements.clone());
         let sqlite_writer =
             matches!(conn, DbConnection::Sqlite(_)).then(|| self.sqlite_writer.clone());
         Ok(DbConn {
@@ -149,14 +171,17 @@ pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
 pub struct Db {
     pool: r2d2::Pool<ConnectionManager>,
     backend: Backend,
+    statements: StatementCounter,
 }
 
 impl Db {
     /// Opens the pool. Fails if the database cannot be reached within `timeout`.
     pub fn connect(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> anyhow::Result<Self> {
+        let statements = StatementCounter::default();
         let manager = ConnectionManager {
             url: url.clone(),
             sqlite_writer: Arc::new(Mutex::new(())),
+            statements: statements.clone(),
         };
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
@@ -167,6 +192,7 @@ impl Db {
         Ok(Db {
             pool,
             backend: url.backend(),
+            statements,
         })
     }
 
@@ -188,6 +214,11 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Statements this pool's connections have sent since it opened.
+    pub fn statements(&self) -> u64 {
+        self.statements.0.load(Ordering::Relaxed)
     }
 
     /// Connections open and idle, for the metrics.

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use super::condition::Facts;
 use super::effect::{Effect, Rounding};
-use super::event::Event;
+use super::event::{Event, EventType};
 use super::member::MemberState;
 use super::outcome::{
     Considered, Line, Outcome, ReferrerAward, RewardGrant, RuleRef, UsageIncrement,
@@ -34,6 +34,17 @@ impl RuleSet {
 
     pub fn rules(&self) -> &[CompiledRule] {
         &self.rules
+    }
+
+    /// Whether a rule for events of `kind` can pay a referrer.
+    pub fn may_pay_referrer(&self, kind: &EventType) -> bool {
+        self.rules.iter().any(|r| {
+            r.event_type == *kind
+                && r.definition
+                    .effects
+                    .iter()
+                    .any(|e| matches!(e, Effect::ReferralBonus { .. }))
+        })
     }
 }
 

@@ -17,6 +17,7 @@ pub mod leaderboards;
 pub mod member;
 pub mod outcome;
 pub mod period;
+pub mod plan;
 pub mod refund;
 pub mod rule;
 pub mod streaks;

@@ -1,84 +1,441 @@
-//! Writing an engine outcome: one earn entry and lot per rule line, the referrer's points,
-//! and the usage of limited rules; all in the caller's transaction.
+//! Applying an event's plan, in the event's transaction, to the locked member (and referrer):
+//! the analytics increments, the refund, every credit in order, rule usage, the game state,
+//! tier moves, vouchers and leaderboard scores; then the outcome the client sees.
 
 use chrono::NaiveDateTime;
 
+use super::outcome::{Awarded, EventOutcome, EventRef, Reversed};
 use crate::db::DbConnection;
+use crate::db::models::badges::{self as badge_rows, NewMemberBadge};
+use crate::db::models::challenges::{self as challenge_rows, Completion};
 use crate::db::models::counters;
+use crate::db::models::events as event_rows;
+use crate::db::models::leaderboards as score_rows;
 use crate::db::models::members::{self as member_rows, MemberRow};
+use crate::db::models::stats::{self, Delta};
+use crate::db::models::streaks as streak_rows;
+use crate::db::models::tiers as tier_rows;
 use crate::domain::Points;
-use crate::engine::outcome::Outcome;
-use crate::engine::tiers::Metric;
+use crate::engine::event::{Event, EventType};
+use crate::engine::plan::{Loaded, Plan, PlannedVoucher, Report, VoucherCause, Who};
 use crate::error::AppResult;
-use crate::ledger::EntryKind;
-use crate::ledger::posting::{self, Cause, Credit};
+use crate::gamification::vouchers::VoucherIssue;
+use crate::gamification::{ChallengeTouched, RewardPaid};
+use crate::ledger::posting::{self, Cause, Credit, TakeBack};
+use crate::ledger::{Balance, EntryKind};
+use crate::members;
 use crate::programs::Program;
-use crate::tiers::{self, ChangeCause};
+use crate::rewards::redeem::{self, Gift, Source, Voucher};
+use crate::tiers::{self, ChangeCause, ChangeNote, TierOutcome};
 
-/// Credits the outcome to the (locked) member and its referrer; returns the member after.
-/// Lots expire as the program's policy says, counted from when the event occurred.
-pub fn credit(
-    tx: &mut DbConnection,
-    program: &Program,
-    member: MemberRow,
-    event_id: i64,
-    occurred_at: NaiveDateTime,
-    outcome: &Outcome,
-    now: NaiveDateTime,
-) -> AppResult<MemberRow> {
-    let expires_at = program.expiry.lot_expiry(program.time_zone, occurred_at);
-    let mut member = member;
-    for line in outcome.lines.iter().filter(|l| l.points > 0) {
-        let credit = Credit {
-            kind: EntryKind::Earn,
-            points: Points(line.points),
-            available_at: outcome.available_at,
-            expires_at,
-            cause: Cause {
-                reason: Some(line.name.clone()),
-                event_id: Some(event_id),
-                rule_id: Some(line.rule.id),
-                rule_version: Some(line.rule.version),
-                ..Cause::default()
-            },
-        };
-        member = posting::credit(tx, &member, &credit, now)?.member;
-    }
-    if let Some(award) = &outcome.referrer_award {
-        let referrer = member_rows::lock(tx, award.member_id)?;
-        let credit = Credit {
-            kind: EntryKind::Earn,
-            points: Points(award.points),
-            available_at: now,
-            expires_at: program.expiry.lot_expiry(program.time_zone, now),
-            cause: Cause {
-                reason: Some(format!("referred {}", member.external_id)),
-                event_id: Some(event_id),
-                rule_id: Some(award.rule.id),
-                rule_version: Some(award.rule.version),
-                ..Cause::default()
-            },
-        };
-        let referrer = posting::credit(tx, &referrer, &credit, now)?.member;
-        if matches!(
-            program.tiers.as_ref().map(|t| &t.metric),
-            Some(Metric::PointsEarned)
-        ) {
-            let cause = ChangeCause {
-                event_id: Some(event_id),
-                admin_id: None,
-            };
-            tiers::after_activity(tx, program, &referrer, award.points, now, cause)?;
+/// The rows an event writes to: the member's and, when it pays one, its referrer's.
+pub struct Parties {
+    pub member: MemberRow,
+    pub referrer: Option<MemberRow>,
+}
+
+impl Parties {
+    fn row(&mut self, who: Who) -> Option<&mut MemberRow> {
+        match who {
+            Who::Member => Some(&mut self.member),
+            Who::Referrer => self.referrer.as_mut(),
         }
     }
-    for increment in &outcome.usage {
+}
+
+/// What one event stored: the event's row id and when it happened.
+pub struct Recorded<'a> {
+    pub event_id: i64,
+    pub event: &'a Event,
+    pub now: NaiveDateTime,
+}
+
+/// Writes `plan` and returns the event's outcome.
+pub fn apply(
+    tx: &mut DbConnection,
+    program: &Program,
+    loaded: &Loaded,
+    plan: &Plan,
+    parties: &mut Parties,
+    at: &Recorded<'_>,
+) -> AppResult<EventOutcome> {
+    count(tx, program, loaded, plan, &parties.member, at)?;
+    if let Some(referrer) = plan.link_referrer {
+        members::link_referrer(tx, parties.member.id, referrer)?;
+    }
+    refund(tx, plan, parties, at)?;
+    credit(tx, plan, parties, at)?;
+    game(tx, plan, parties, at)?;
+    tier_moves(tx, program, plan, parties, at)?;
+    let vouchers = vouchers(tx, program, plan, parties, at.now)?;
+    scores(tx, plan, parties, at)?;
+    Ok(outcome(
+        program,
+        &plan.report,
+        vouchers,
+        &parties.member,
+        at.event,
+    ))
+}
+
+/// The event in the member's counts and the program's maintained totals.
+fn count(
+    tx: &mut DbConnection,
+    program: &Program,
+    loaded: &Loaded,
+    plan: &Plan,
+    member: &MemberRow,
+    at: &Recorded<'_>,
+) -> AppResult<()> {
+    let event = at.event;
+    counters::add_event(tx, member.id, event.kind.as_str(), loaded.merchandise_minor)?;
+    let totals = &plan.totals;
+    let delta = Delta {
+        purchases: totals.purchases,
+        purchase_minor: totals.purchase_minor,
+        refunds: totals.refunds,
+        refund_minor: totals.refund_minor,
+        reviews: totals.reviews,
+        referrals_paid: totals.referrals_paid,
+        ..Delta::default()
+    };
+    stats::add(tx, program.id, member.id, event.occurred_at, &delta)?;
+    let months = &loaded.months;
+    stats::member_active(
+        tx,
+        program.id,
+        member.id,
+        event.occurred_at,
+        &months.month,
+        &months.previous,
+        &months.cohort,
+    )?;
+    if event.kind == EventType::Purchase {
+        member_rows::touch_activity(tx, member.id, event.occurred_at)?;
+    }
+    Ok(())
+}
+
+/// A refund's totals on its purchase, and the points it takes back.
+fn refund(
+    tx: &mut DbConnection,
+    plan: &Plan,
+    parties: &mut Parties,
+    at: &Recorded<'_>,
+) -> AppResult<()> {
+    let Some(refund) = &plan.refund else {
+        return Ok(());
+    };
+    event_rows::record_refund(
+        tx,
+        refund.purchase_id,
+        refund.refunded_total,
+        refund.reversed_total,
+    )?;
+    if let Some(take) = &refund.take_back {
+        let take = TakeBack {
+            kind: EntryKind::Reverse,
+            points: Points(take.points),
+            lots_first: take.lots_first.clone(),
+            only_given_lots: false,
+            allow_debt: true,
+            cause: Cause {
+                reason: Some(format!("refund of order {}", take.order_id)),
+                order_id: Some(take.order_id.clone()),
+                event_id: Some(at.event_id),
+                reverses_entry_id: take.reverses_entry,
+                ..Cause::default()
+            },
+        };
+        parties.member = posting::take_back(tx, &parties.member, &take, at.now)?.member;
+    }
+    Ok(())
+}
+
+/// Every credit of the plan, in order, and the usage of limited rules.
+fn credit(
+    tx: &mut DbConnection,
+    plan: &Plan,
+    parties: &mut Parties,
+    at: &Recorded<'_>,
+) -> AppResult<()> {
+    for planned in &plan.credits {
+        let Some(row) = parties.row(planned.who) else {
+            continue;
+        };
+        let credit = Credit {
+            kind: EntryKind::Earn,
+            points: Points(planned.points),
+            available_at: planned.available_at,
+            expires_at: planned.expires_at,
+            cause: Cause {
+                reason: Some(planned.reason.clone()),
+                event_id: Some(at.event_id),
+                rule_id: planned.rule.as_ref().map(|r| r.id),
+                rule_version: planned.rule.as_ref().map(|r| r.version),
+                ..Cause::default()
+            },
+        };
+        *row = posting::credit(tx, row, &credit, at.now)?.member;
+    }
+    for usage in &plan.usage {
         counters::add_usage(
             tx,
-            member.id,
-            increment.rule_id,
-            &increment.key,
-            increment.points,
+            parties.member.id,
+            usage.rule_id,
+            &usage.key,
+            usage.points,
         )?;
     }
-    Ok(member)
+    Ok(())
+}
+
+/// Streaks, badge counters, challenge progress and badge levels.
+fn game(
+    tx: &mut DbConnection,
+    plan: &Plan,
+    parties: &mut Parties,
+    at: &Recorded<'_>,
+) -> AppResult<()> {
+    let (member_id, now) = (parties.member.id, at.now);
+    for (streak_id, state) in &plan.streaks {
+        if let Some(last) = state.last {
+            let lengths = (state.current, state.longest, last);
+            streak_rows::set(tx, member_id, *streak_id, lengths, now)?;
+        }
+    }
+    for (who, badge_id, value) in &plan.counters {
+        if let Some(row) = parties.row(*who) {
+            badge_rows::set_progress(tx, row.id, *badge_id, *value, now)?;
+        }
+    }
+    for step in &plan.challenges {
+        let completion = step.completed_with.map(|reward_points| Completion {
+            at: now,
+            event_id: at.event_id,
+            reward_points,
+        });
+        challenge_rows::set_progress(
+            tx,
+            member_id,
+            step.challenge_id,
+            &step.window_key,
+            step.progress,
+            completion.as_ref(),
+            now,
+        )?;
+    }
+    for (who, grant) in &plan.badges {
+        let Some(row) = parties.row(*who) else {
+            continue;
+        };
+        let new = NewMemberBadge {
+            member_id: row.id,
+            badge_id: grant.badge_id,
+            level: grant.level,
+            points: grant.points,
+            source: "event",
+            event_id: Some(at.event_id),
+            earned_at: now,
+        };
+        badge_rows::insert(tx, &new)?;
+    }
+    Ok(())
+}
+
+/// Qualifying activity and the standings it moved.
+fn tier_moves(
+    tx: &mut DbConnection,
+    program: &Program,
+    plan: &Plan,
+    parties: &mut Parties,
+    at: &Recorded<'_>,
+) -> AppResult<()> {
+    for (who, amount, when) in &plan.qualifying {
+        if let Some(row) = parties.row(*who) {
+            tier_rows::add_activity(tx, row.id, *when, *amount, Some(at.event_id))?;
+        }
+    }
+    let cause = ChangeCause {
+        event_id: Some(at.event_id),
+        admin_id: None,
+    };
+    for (who, step) in &plan.tier_moves {
+        let Some(row) = parties.row(*who) else {
+            continue;
+        };
+        let note = ChangeNote {
+            change: "upgrade",
+            reason: &step.reason,
+            cause,
+        };
+        tiers::write_move(tx, program, row, step.from, &step.standing, &note, step.at)?;
+    }
+    Ok(())
+}
+
+/// What the vouchers of a plan became.
+#[derive(Default)]
+struct Issued {
+    by_rules: Vec<Voucher>,
+    /// By index in the outcome's challenges.
+    by_challenges: Vec<(usize, VoucherIssue)>,
+    by_tier: Option<Voucher>,
+    notes: Vec<String>,
+}
+
+fn vouchers(
+    tx: &mut DbConnection,
+    program: &Program,
+    plan: &Plan,
+    parties: &mut Parties,
+    now: NaiveDateTime,
+) -> AppResult<Issued> {
+    let mut issued = Issued::default();
+    for PlannedVoucher { who, reward, cause } in &plan.vouchers {
+        let Some(row) = parties.row(*who) else {
+            continue;
+        };
+        let source = match cause {
+            VoucherCause::Rule(_) => Source::Rule,
+            VoucherCause::Challenge(_) => Source::Challenge,
+            VoucherCause::Tier { .. } => Source::Tier,
+        };
+        let gift = redeem::gift_named(tx, program, row, reward, source, None, now)?;
+        match (cause, gift) {
+            (VoucherCause::Rule(_), Gift::Issued(voucher)) => issued.by_rules.push(*voucher),
+            (VoucherCause::Rule(rule), _) => issued.notes.push(format!(
+                "rule `{}`: reward `{reward}` is not available",
+                rule.rule
+            )),
+            (VoucherCause::Challenge(index), gift) => {
+                issued
+                    .by_challenges
+                    .push((*index, challenge_voucher(reward, gift)));
+            }
+            (VoucherCause::Tier { reported }, Gift::Issued(voucher)) => {
+                if *reported {
+                    issued.by_tier = Some(*voucher);
+                }
+            }
+            (VoucherCause::Tier { .. }, Gift::Missing) => {
+                tracing::warn!(program = %program.slug, reward = %reward, "a level's reward is not in the catalogue");
+            }
+            (VoucherCause::Tier { .. }, Gift::Unavailable) => {}
+        }
+    }
+    Ok(issued)
+}
+
+fn challenge_voucher(reward: &str, gift: Gift) -> VoucherIssue {
+    let not_issued = |note: String| VoucherIssue {
+        reward: reward.to_owned(),
+        issued: false,
+        id: None,
+        code: None,
+        note: Some(note),
+    };
+    match gift {
+        Gift::Issued(voucher) => VoucherIssue {
+            reward: reward.to_owned(),
+            issued: true,
+            id: Some(voucher.id),
+            code: Some(voucher.code),
+            note: None,
+        },
+        Gift::Unavailable => not_issued(format!("reward `{reward}` is inactive or out of stock")),
+        Gift::Missing => not_issued(format!("no reward `{reward}` in the catalogue")),
+    }
+}
+
+/// Leaderboard scores raised and lowered.
+fn scores(
+    tx: &mut DbConnection,
+    plan: &Plan,
+    parties: &mut Parties,
+    at: &Recorded<'_>,
+) -> AppResult<()> {
+    for change in &plan.scores {
+        let Some(row) = parties.row(change.who) else {
+            continue;
+        };
+        let (board, key, member) = (change.board_id, &change.period_key, row.id);
+        if change.delta > 0 {
+            score_rows::raise(tx, board, key, member, change.delta, at.event_id, at.now)?;
+        } else {
+            score_rows::lower(tx, board, key, member, -change.delta, at.now)?;
+        }
+    }
+    Ok(())
+}
+
+/// The outcome the client sees: the plan's report with the vouchers issued and the balance.
+fn outcome(
+    program: &Program,
+    report: &Report,
+    issued: Issued,
+    member: &MemberRow,
+    event: &Event,
+) -> EventOutcome {
+    let mut by_challenge = issued.by_challenges;
+    let challenges = report
+        .challenges
+        .iter()
+        .enumerate()
+        .map(|(index, c)| ChallengeTouched {
+            slug: c.slug.clone(),
+            name: c.name.clone(),
+            window: c.window.clone(),
+            progress: c.progress.clone(),
+            goal: c.goal.clone(),
+            completed: c.completed,
+            reward_paid: c.paid.as_ref().map(|(points, badge, _)| RewardPaid {
+                points: *points,
+                badge: badge.clone(),
+                voucher: by_challenge
+                    .iter()
+                    .position(|(i, _)| *i == index)
+                    .map(|at| by_challenge.remove(at).1),
+            }),
+        })
+        .collect();
+    let mut notes = report.notes.clone();
+    notes.extend(issued.notes);
+    EventOutcome {
+        event: EventRef {
+            id: event.id.clone(),
+            kind: event.kind.to_string(),
+            occurred_at: event.occurred_at.and_utc(),
+        },
+        member: member.external_id.clone(),
+        points_awarded: report.points_awarded,
+        awarded: Awarded {
+            available: report.available,
+            pending: report.pending,
+            available_at: report.available_at.map(|t| t.and_utc()),
+        },
+        rules: report.rules.clone(),
+        rewards_issued: issued.by_rules,
+        referrer: report.referrer.clone(),
+        reversed: report
+            .reversed
+            .as_ref()
+            .map(|(points, order_id, refunded)| Reversed {
+                points: *points,
+                order_id: order_id.clone(),
+                refunded_total: program.currency.format_minor(*refunded),
+            }),
+        balance: Balance::from(member),
+        tier: report.tier.as_ref().map(|t| TierOutcome {
+            name: t.name.clone(),
+            changed: t.changed,
+            previous: t.previous.clone(),
+            held_until: t.held_until.map(|h| h.and_utc()),
+            held_through: t.held_through,
+            reward: issued.by_tier,
+        }),
+        badges_earned: report.badges_earned.clone(),
+        challenges,
+        notes,
+    }
 }

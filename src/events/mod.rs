@@ -3,34 +3,29 @@
 
 mod apply;
 pub mod input;
+mod load;
 pub mod outcome;
-mod refund;
-pub(crate) mod state;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 
+use self::apply::Parties;
 use self::input::EventInput;
-use self::outcome::{Awarded, EventOutcome, EventRef};
-use crate::db::models::counters;
+use self::outcome::EventOutcome;
 use crate::db::models::events::{self as rows, EventRow, NewEvent};
 use crate::db::models::members::{self as member_rows, MemberRow};
-use crate::db::models::stats::{self, Delta};
 use crate::db::{DbConn, DbConnection, is_unique_violation, write_tx};
+use crate::engine::RuleSet;
 use crate::engine::event::{Event, EventType};
 use crate::engine::game::GameConfig;
-use crate::engine::period::{self, Period};
+use crate::engine::plan::{self, Settings};
 use crate::engine::tiers::Metric;
-use crate::engine::{self, RuleSet};
 use crate::error::{AppError, AppResult};
-use crate::gamification::{self, GameCache, GameEvent, RefundTaken};
-use crate::ledger::Balance;
+use crate::gamification::GameCache;
 use crate::members::{self, EnrolMember, MemberStatus};
 use crate::programs::Program;
-use crate::rewards::redeem::{self, Gift, Source};
 use crate::rules::RuleCache;
-use crate::tiers::{self, ChangeCause};
 
 /// The stored outcome of an event: new (201) or replayed for a re-post of its id (200).
 pub enum Recorded {
@@ -216,8 +211,8 @@ fn qualifying_spend(program: &Program, event: &Event) -> AppResult<Option<i64>> 
     }
 }
 
-/// Decides what the event does to the member and writes it; returns the outcome and the points
-/// the event earned the member.
+/// Decides what the event does to the member with one pure plan, and writes it; returns the
+/// outcome and the points the event's rules earned the member.
 fn decide_and_write(
     tx: &mut DbConnection,
     program: &Program,
@@ -227,218 +222,29 @@ fn decide_and_write(
     member: MemberRow,
     now: NaiveDateTime,
 ) -> AppResult<(EventOutcome, i64)> {
-    let counted = program.currency.to_minor("amount", event.merchandise())?;
-    counters::add_event(tx, member.id, event.kind.as_str(), counted)?;
-    record_activity(tx, program, &member, event, counted)?;
-    if event.kind == EventType::Purchase {
-        member_rows::touch_activity(tx, member.id, event.occurred_at)?;
-    }
-    let mut outcome = EventOutcome {
-        event: EventRef {
-            id: event.id.clone(),
-            kind: event.kind.to_string(),
-            occurred_at: utc(event.occurred_at),
-        },
-        member: member.external_id.clone(),
-        points_awarded: 0,
-        awarded: Awarded::default(),
-        rules: Vec::new(),
-        rewards_issued: Vec::new(),
-        referrer: None,
-        reversed: None,
-        balance: Balance::from(&member),
-        tier: None,
-        badges_earned: Vec::new(),
-        challenges: Vec::new(),
-        notes: Vec::new(),
+    let config = load::Compiled {
+        rules: &compiled.rules,
+        game: &compiled.game,
     };
-    let cause = ChangeCause {
-        event_id: Some(row.id),
-        admin_id: None,
+    let (mut loaded, referrer) = load::load(tx, program, &config, &member, event, now)?;
+    loaded.qualifying_minor = row.qualifying_minor;
+    let settings = Settings {
+        rules: &compiled.rules,
+        game: &compiled.game,
+        tiers: program.tiers.as_ref(),
+        expiry: program.expiry,
+        time_zone: program.time_zone,
+        exponent: program.currency.exponent,
+        point_name: &program.point_name,
+        currency: &program.currency.code,
     };
-    if event.kind == EventType::Refund {
-        let refunded = refund::apply(tx, program, member, event, row.id, now)?;
-        outcome.points_awarded = -refunded.reversed.as_ref().map_or(0, |r| r.points);
-        outcome.tier = tiers::after_activity(
-            tx,
-            program,
-            &refunded.member,
-            -refunded.qualifying,
-            event.occurred_at,
-            cause,
-        )?;
-        if let (Some((purchase, refunded_after)), Some(reversed)) =
-            (&refunded.purchase, &refunded.reversed)
-        {
-            let taken = RefundTaken {
-                member_id: refunded.member.id,
-                purchase,
-                refunded_after: *refunded_after,
-                points: reversed.points,
-            };
-            gamification::after_refund(tx, program, &compiled.game, &taken, now)?;
-        }
-        outcome.reversed = refunded.reversed;
-        outcome.notes.extend(refunded.note);
-        outcome.balance = Balance::from(&refunded.member);
-        return Ok((outcome, 0));
-    }
-    if member.status == MemberStatus::Suspended.as_str() {
-        outcome
-            .notes
-            .push("the member is suspended: the event is recorded and earns nothing".into());
-        return Ok((outcome, 0));
-    }
-    let member = if event.kind == EventType::Referral {
-        link_referrer(tx, member, event, &mut outcome.notes)?
-    } else {
-        member
-    };
-    let rules = &compiled.rules;
-    let state = state::load(tx, program, &member, rules, event)?;
-    let decision = engine::evaluate(rules, event, &state, now);
-    let member = apply::credit(
-        tx,
-        program,
-        member,
-        row.id,
-        event.occurred_at,
-        &decision,
-        now,
-    )?;
-    let game = GameEvent {
-        program,
-        config: &compiled.game,
-        event,
-        state: &state,
+    let plan = plan::decide(&settings, event, &loaded, now);
+    let mut parties = Parties { member, referrer };
+    let recorded = apply::Recorded {
         event_id: row.id,
-        decision: &decision,
+        event,
         now,
     };
-    let played = gamification::play(tx, &game, member)?;
-    let qualifying = match program.tiers.as_ref().map(|t| &t.metric) {
-        Some(Metric::PointsEarned) => decision.points + played.bonus,
-        _ => row.qualifying_minor.unwrap_or(0),
-    };
-    outcome.tier = tiers::after_activity(
-        tx,
-        program,
-        &played.member,
-        qualifying,
-        event.occurred_at,
-        cause,
-    )?;
-    let played = gamification::finish(tx, &game, played, &mut outcome.tier)?;
-    let member = played.member;
-    let points = decision.points + played.bonus;
-    for grant in &decision.rewards {
-        match redeem::gift_named(tx, program, &member, &grant.reward, Source::Rule, None, now)? {
-            Gift::Issued(voucher) => outcome.rewards_issued.push(*voucher),
-            Gift::Unavailable | Gift::Missing => outcome.notes.push(format!(
-                "rule `{}`: reward `{}` is not available",
-                grant.rule.rule, grant.reward
-            )),
-        }
-    }
-    let pending = decision.available_at > now;
-    outcome.points_awarded = points;
-    outcome.awarded = Awarded {
-        available: if pending { 0 } else { points },
-        pending: if pending { points } else { 0 },
-        available_at: (pending && points > 0).then(|| utc(decision.available_at)),
-    };
-    outcome.badges_earned = played.badges;
-    outcome.challenges = played.challenges;
-    outcome.rules = decision.lines;
-    if decision.referrer_award.is_some() {
-        let delta = Delta {
-            referrals_paid: 1,
-            ..Delta::default()
-        };
-        stats::add(tx, program.id, member.id, event.occurred_at, &delta)?;
-    }
-    outcome.referrer = decision.referrer_award;
-    outcome.balance = Balance::from(&member);
-    Ok((outcome, decision.points))
-}
-
-/// Counts the event in the program's maintained totals and the member's active months.
-fn record_activity(
-    tx: &mut DbConnection,
-    program: &Program,
-    member: &MemberRow,
-    event: &Event,
-    amount_minor: i64,
-) -> AppResult<()> {
-    let delta = match event.kind {
-        EventType::Purchase => Delta {
-            purchases: 1,
-            purchase_minor: amount_minor,
-            ..Delta::default()
-        },
-        EventType::Refund => Delta {
-            refunds: 1,
-            refund_minor: amount_minor,
-            ..Delta::default()
-        },
-        EventType::Review => Delta {
-            reviews: 1,
-            ..Delta::default()
-        },
-        _ => Delta::default(),
-    };
-    stats::add(tx, program.id, member.id, event.occurred_at, &delta)?;
-    let tz = program.time_zone;
-    let local = period::local(tz, event.occurred_at);
-    let month = Period::Month.key(local);
-    let previous = Period::Month.key(
-        local
-            .checked_sub_months(chrono::Months::new(1))
-            .unwrap_or(local),
-    );
-    let cohort = Period::Month.key(period::local(tz, member.enrolled_at));
-    Ok(stats::member_active(
-        tx,
-        program.id,
-        member.id,
-        event.occurred_at,
-        &month,
-        &previous,
-        &cohort,
-    )?)
-}
-
-/// A `referral` event links the member to the referrer its `properties.referral_code` names,
-/// unless it already has one or would refer itself.
-fn link_referrer(
-    tx: &mut DbConnection,
-    member: MemberRow,
-    event: &Event,
-    notes: &mut Vec<String>,
-) -> AppResult<MemberRow> {
-    let Some(code) = event
-        .properties
-        .get("referral_code")
-        .and_then(|v| v.as_str())
-    else {
-        notes.push("no properties.referral_code: no referrer linked".into());
-        return Ok(member);
-    };
-    if member.referred_by.is_some() {
-        notes.push("the member already has a referrer".into());
-        return Ok(member);
-    }
-    match members::link_referrer(tx, &member, code)? {
-        Some(linked) => Ok(linked),
-        None => {
-            notes.push(format!(
-                "referral code `{code}` names no other member: no referrer linked"
-            ));
-            Ok(member)
-        }
-    }
-}
-
-fn utc(at: NaiveDateTime) -> DateTime<Utc> {
-    at.and_utc()
+    let outcome = apply::apply(tx, program, &loaded, &plan, &mut parties, &recorded)?;
+    Ok((outcome, plan.rule_points))
 }

@@ -1,7 +1,8 @@
 //! The game layer: badges, challenges, streaks and leaderboards, configured as data
 //! (`elements`), compiled per program (`config`), maintained at event time in the event's
-//! transaction (`play`), and read by members and admins (`badges`, `challenges`, `streaks`,
-//! `leaderboards`). The decisions themselves are the pure `engine::game` and its parts.
+//! transaction (`events`), and read by members and admins (`badges`, `challenges`, `streaks`,
+//! `leaderboards`). The decisions themselves are the pure `engine::game` and its parts, planned
+//! for each event with the rest of its outcome by `engine::plan`.
 //!
 //! Choices the product brief left open:
 //! - An event's `points_awarded` counts every point it earned the member: the earning rules'
@@ -34,39 +35,18 @@ pub mod config;
 pub mod elements;
 mod grants;
 pub mod leaderboards;
-mod play;
 pub mod retro;
-mod scores;
 pub mod streaks;
 pub mod vouchers;
 
+pub use crate::engine::plan::BadgeEarned;
 pub use config::GameCache;
-pub use play::{GameEvent, GameOutcome, Played, finish, play};
-pub use scores::{RefundTaken, after_refund};
 
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use self::vouchers::VoucherIssue;
-
-/// A badge level an event (or an admin) granted.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct BadgeEarned {
-    /// The badge's slug.
-    pub slug: String,
-    pub name: String,
-    /// 1 for the first (or only) level.
-    pub level: i32,
-    /// The level's name (`bronze`), for badges with levels.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub level_name: Option<String>,
-    /// Bonus points paid with it.
-    pub points: i64,
-    /// The member who earned it, when not the event's member (a referrer).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub member: Option<String>,
-}
 
 /// A challenge an event counted for.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -183,25 +183,31 @@ fn referrer(
     Ok(referrer.id)
 }
 
-/// Links a member to the referrer with `code`, unless that would be a self-referral (same
-/// member or same email); returns the member after, or `None` if the code names no one else.
-pub fn link_referrer(
+/// The open member with referral `code` who may refer `member`: not the member itself, nor a
+/// member with the same email.
+pub fn referrer_by_code(
     tx: &mut DbConnection,
     member: &MemberRow,
     code: &str,
 ) -> AppResult<Option<MemberRow>> {
-    let Ok(referrer) = referrer(tx, member.program_id, code, member.email.as_deref()) else {
-        return Ok(None);
+    let code = code.trim().to_ascii_uppercase();
+    let same_email = |other: &MemberRow| {
+        member.email.is_some() && other.email.as_deref() == member.email.as_deref()
     };
-    if referrer == member.id {
-        return Ok(None);
-    }
+    Ok(rows::find_by_referral_code(tx, member.program_id, &code)?
+        .filter(|m| m.status != MemberStatus::Closed.as_str())
+        .filter(|m| m.id != member.id && !same_email(m)))
+}
+
+/// Links a member to its referrer.
+pub fn link_referrer(tx: &mut DbConnection, member_id: i64, referrer_id: i64) -> AppResult<()> {
     let changes = ProfileChanges {
-        referred_by: Some(Some(referrer)),
+        referred_by: Some(Some(referrer_id)),
         updated_at: Some(crate::db::now_utc()),
         ..ProfileChanges::default()
     };
-    Ok(Some(rows::update_profile(tx, member.id, &changes)?))
+    rows::update_profile(tx, member_id, &changes)?;
+    Ok(())
 }
 
 /// The program's member with this external id, or 404.

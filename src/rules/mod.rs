@@ -3,6 +3,9 @@
 
 mod cache;
 pub mod preview;
+mod state;
+
+pub use state::{member_state, referrer};
 
 pub use cache::RuleCache;
 

@@ -98,7 +98,12 @@ pub fn preview(
         Some(hypothetical) => hypothetical_state(program, hypothetical, now),
         None => {
             let member = members::require(conn, program.id, &request.event.member)?;
-            crate::events::state::load(conn, program, &member, &rules, &event)?
+            let referrer = match member.referred_by {
+                Some(id) => Some(crate::db::models::members::find(conn, id)?),
+                None => None,
+            };
+            let referrer = referrer.map(super::referrer);
+            super::member_state(conn, program, &member, &rules, &event, referrer)?
         }
     };
     let outcome = engine::evaluate(&rules, &event, &state, now);

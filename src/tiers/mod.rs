@@ -9,12 +9,11 @@ use utoipa::ToSchema;
 use crate::db::DbConnection;
 use crate::db::models::members::MemberRow;
 use crate::db::models::stats::{self, Delta};
-use crate::db::models::tiers::{self as rows, NewTierChange, StandingColumns};
+use crate::db::models::tiers::{self as rows, NewTierChange, Spans, StandingColumns};
 use crate::engine::member::TierState;
 use crate::engine::period;
-use crate::engine::tiers::{
-    self as engine, Change, Level, Measures, Metric, Standing, TierPolicy, Window,
-};
+use crate::engine::plan::{TierStart, after_reversal};
+use crate::engine::tiers::{self as engine, Change, Level, Measures, Metric, Standing, TierPolicy};
 use crate::error::{AppError, AppResult};
 use crate::programs::Program;
 use crate::rewards::{
@@ -60,31 +59,45 @@ pub fn measures(
     member: &MemberRow,
     at: NaiveDateTime,
 ) -> AppResult<Measures> {
+    Ok(start(conn, program, policy, member, at)?.measures)
+}
+
+/// The member's standing and the metric totals at `at` (and after it), in one statement.
+pub fn start(
+    conn: &mut DbConnection,
+    program: &Program,
+    policy: &TierPolicy,
+    member: &MemberRow,
+    at: NaiveDateTime,
+) -> AppResult<TierStart> {
     let tz = program.time_zone;
     let standing = standing(policy, member);
-    let window_from =
-        engine::window_start(policy.window, tz, at).unwrap_or_else(crate::db::earliest);
     let year = period::local(tz, at).year();
     let year_start = |y: i32| {
         NaiveDate::from_ymd_opt(y, 1, 1)
             .map_or_else(crate::db::earliest, |d| period::start_of_day(tz, d))
     };
-    let sums = rows::sums(
-        conn,
-        member.id,
-        window_from,
-        standing.qualified_at,
-        year_start(year - 1),
-        year_start(year),
-    )?;
+    let spans = Spans {
+        window_from: engine::window_start(policy.window, tz, at)
+            .unwrap_or_else(crate::db::earliest),
+        qualified_at: standing.qualified_at,
+        last_year_from: year_start(year - 1),
+        last_year_until: year_start(year),
+        after: at,
+    };
+    let sums = rows::sums(conn, member.id, &spans)?;
     let unit = |value: i64| match policy.metric {
         Metric::PointsEarned => Decimal::from(value),
         Metric::QualifyingSpend { .. } => program.currency.from_minor(value),
     };
-    Ok(Measures {
-        window: unit(sums.in_window),
-        since_qualified: unit(sums.since_qualified),
-        last_year: unit(sums.last_year),
+    Ok(TierStart {
+        standing,
+        measures: Measures {
+            window: unit(sums.in_window),
+            since_qualified: unit(sums.since_qualified),
+            last_year: unit(sums.last_year),
+        },
+        after: unit(sums.after),
     })
 }
 
@@ -142,12 +155,33 @@ pub fn write_standing(
     let Some(policy) = &program.tiers else {
         return Ok(None);
     };
+    let before = standing(policy, member).level;
+    write_move(tx, program, member, before, new, note, now)?;
+    if new.level > before {
+        return reward_on_reach(tx, program, member, &policy.levels[new.level], now);
+    }
+    Ok(None)
+}
+
+/// Writes a member's new standing, counts an upgrade or downgrade in the analytics, and
+/// records the change in the history when the level changed (or an admin set it).
+pub fn write_move(
+    tx: &mut DbConnection,
+    program: &Program,
+    member: &MemberRow,
+    before: usize,
+    new: &Standing,
+    note: &ChangeNote<'_>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let Some(policy) = &program.tiers else {
+        return Ok(());
+    };
     let ChangeNote {
         change,
         reason,
         cause,
     } = *note;
-    let before = standing(policy, member);
     let name = &policy.levels[new.level].name;
     rows::set_standing(
         tx,
@@ -159,7 +193,7 @@ pub fn write_standing(
             tier_qualified_at: Some(new.qualified_at),
         },
     )?;
-    let delta = match new.level.cmp(&before.level) {
+    let delta = match new.level.cmp(&before) {
         std::cmp::Ordering::Greater => Delta {
             tier_upgrades: 1,
             ..Delta::default()
@@ -171,12 +205,12 @@ pub fn write_standing(
         std::cmp::Ordering::Equal => Delta::default(),
     };
     stats::add(tx, member.program_id, member.id, now, &delta)?;
-    if before.level != new.level || change == "manual" {
+    if before != new.level || change == "manual" {
         rows::add_change(
             tx,
             &NewTierChange {
                 member_id: member.id,
-                from_tier: Some(policy.levels[before.level].name.as_str()),
+                from_tier: Some(policy.levels[before].name.as_str()),
                 to_tier: name,
                 change,
                 reason,
@@ -187,10 +221,7 @@ pub fn write_standing(
             },
         )?;
     }
-    if new.level > before.level {
-        return reward_on_reach(tx, program, member, &policy.levels[new.level], now);
-    }
-    Ok(None)
+    Ok(())
 }
 
 /// The voucher a level gives those who reach it, unless the reward is missing or out of stock.
@@ -236,7 +267,8 @@ pub fn after_activity(
     let decision = if amount > 0 {
         engine::after_activity(policy, &before, &measures, program.time_zone, at)
     } else {
-        after_reversal(policy, &before, &measures, program, at).map(|s| (s, Change::Renewal))
+        after_reversal(policy, &before, &measures, program.time_zone, at)
+            .map(|s| (s, Change::Renewal))
     };
     let (now_standing, changed, reward) = match decision {
         Some((new, change)) => {
@@ -267,33 +299,6 @@ pub fn after_activity(
         held_through: now_standing.held_until.map(|t| last_day(program, t)),
         reward,
     }))
-}
-
-/// After a refund in a calendar-year program: if this year's metric no longer reaches the
-/// level it was reached with this year, the level is kept only until the year ends.
-fn after_reversal(
-    policy: &TierPolicy,
-    standing: &Standing,
-    measures: &Measures,
-    program: &Program,
-    at: NaiveDateTime,
-) -> Option<Standing> {
-    if policy.window != Window::CalendarYear || standing.level == 0 {
-        return None;
-    }
-    let tz = program.time_zone;
-    let year = period::local(tz, at).year();
-    let reached_this_year = period::local(tz, standing.qualified_at).year() == year;
-    let still_reached = measures.window >= policy.levels[standing.level].threshold;
-    if !reached_this_year || still_reached {
-        return None;
-    }
-    let year_end = NaiveDate::from_ymd_opt(year + 1, 1, 1).map(|d| period::start_of_day(tz, d))?;
-    let held_until = standing.held_until.map_or(year_end, |h| h.min(year_end));
-    Some(Standing {
-        held_until: Some(held_until),
-        ..standing.clone()
-    })
 }
 
 fn unit_name(policy: &TierPolicy, program: &Program) -> String {

@@ -37,27 +37,34 @@ pub struct Sums {
     /// From `last_year_from` to before `last_year_until`.
     #[diesel(sql_type = BigInt)]
     pub last_year: i64,
+    /// After `after`.
+    #[diesel(sql_type = BigInt)]
+    pub after: i64,
 }
 
-/// Sums the member's activity over the three spans the tier decisions use, in one query.
-pub fn sums(
-    conn: &mut DbConnection,
-    member_id: i64,
-    window_from: NaiveDateTime,
-    qualified_at: NaiveDateTime,
-    last_year_from: NaiveDateTime,
-    last_year_until: NaiveDateTime,
-) -> QueryResult<Sums> {
+/// The instants that bound the spans [`sums`] adds up.
+pub struct Spans {
+    pub window_from: NaiveDateTime,
+    pub qualified_at: NaiveDateTime,
+    pub last_year_from: NaiveDateTime,
+    pub last_year_until: NaiveDateTime,
+    pub after: NaiveDateTime,
+}
+
+/// Sums the member's activity over the spans the tier decisions use, in one query.
+pub fn sums(conn: &mut DbConnection, member_id: i64, spans: &Spans) -> QueryResult<Sums> {
     diesel::sql_query(
         "SELECT CAST(COALESCE(SUM(CASE WHEN occurred_at >= $1 THEN amount ELSE 0 END), 0) AS BIGINT) AS in_window,
                 CAST(COALESCE(SUM(CASE WHEN occurred_at > $2 THEN amount ELSE 0 END), 0) AS BIGINT) AS since_qualified,
-                CAST(COALESCE(SUM(CASE WHEN occurred_at >= $3 AND occurred_at < $4 THEN amount ELSE 0 END), 0) AS BIGINT) AS last_year
-         FROM qualifying_activity WHERE member_id = $5",
+                CAST(COALESCE(SUM(CASE WHEN occurred_at >= $3 AND occurred_at < $4 THEN amount ELSE 0 END), 0) AS BIGINT) AS last_year,
+                CAST(COALESCE(SUM(CASE WHEN occurred_at > $5 THEN amount ELSE 0 END), 0) AS BIGINT) AS after
+         FROM qualifying_activity WHERE member_id = $6",
     )
-    .bind::<Timestamp, _>(window_from)
-    .bind::<Timestamp, _>(qualified_at)
-    .bind::<Timestamp, _>(last_year_from)
-    .bind::<Timestamp, _>(last_year_until)
+    .bind::<Timestamp, _>(spans.window_from)
+    .bind::<Timestamp, _>(spans.qualified_at)
+    .bind::<Timestamp, _>(spans.last_year_from)
+    .bind::<Timestamp, _>(spans.last_year_until)
+    .bind::<Timestamp, _>(spans.after)
     .bind::<BigInt, _>(member_id)
     .get_result(conn)
 }

@@ -1,29 +1,31 @@
-//! Loading what the engine needs to know of a member.
+//! The member as earning rules see it: its tier, lifetime counts, referrer and the usage of
+//! every limited rule that could fire for an event, read in a bounded number of statements.
 
 use std::collections::HashMap;
 
 use crate::db::DbConnection;
 use crate::db::models::counters;
-use crate::db::models::members::{self, MemberRow};
+use crate::db::models::members::MemberRow;
 use crate::engine::RuleSet;
 use crate::engine::event::Event;
 use crate::engine::member::{MemberState, Referrer, Usage};
-use crate::engine::period;
+use crate::engine::period::{self, Period};
 use crate::error::AppResult;
 use crate::members::MemberStatus;
 use crate::programs::Program;
 use crate::tiers;
 
 /// The member's state before `event`, with the usage of every limited rule that could fire.
-pub fn load(
+pub fn member_state(
     tx: &mut DbConnection,
     program: &Program,
     member: &MemberRow,
     rules: &RuleSet,
     event: &Event,
+    referrer: Option<Referrer>,
 ) -> AppResult<MemberState> {
     let local = period::local(rules.time_zone, event.occurred_at);
-    let windows: Vec<(i64, period::Period, String)> = rules
+    let windows: Vec<(i64, Period, String)> = rules
         .rules()
         .iter()
         .filter(|r| r.event_type == event.kind)
@@ -37,13 +39,11 @@ pub fn load(
             rows.iter()
                 .find(|(r, k, _, _)| *r == rule_id && *k == key)
                 .map(|(_, _, uses, points)| {
-                    (
-                        (rule_id, period),
-                        Usage {
-                            count: *uses,
-                            points: *points,
-                        },
-                    )
+                    let usage = Usage {
+                        count: *uses,
+                        points: *points,
+                    };
+                    ((rule_id, period), usage)
                 })
         })
         .collect();
@@ -51,18 +51,6 @@ pub fn load(
         .into_iter()
         .map(|(kind, count, _)| (kind, count))
         .collect();
-    let referrer = match member.referred_by {
-        Some(id) => {
-            let row = members::find(tx, id)?;
-            Some(Referrer {
-                id: row.id,
-                active: row.status != MemberStatus::Closed.as_str(),
-                external_id: row.external_id,
-                email: row.email,
-            })
-        }
-        None => None,
-    };
     Ok(MemberState {
         id: member.id,
         email: member.email.clone(),
@@ -74,4 +62,14 @@ pub fn load(
         referrer,
         usage,
     })
+}
+
+/// A member as the referrer of another.
+pub fn referrer(row: MemberRow) -> Referrer {
+    Referrer {
+        id: row.id,
+        active: row.status != MemberStatus::Closed.as_str(),
+        external_id: row.external_id,
+        email: row.email,
+    }
 }

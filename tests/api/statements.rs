@@ -1,0 +1,134 @@
+//! How many statements the hot paths send to the database, counted by diesel's
+//! instrumentation on the service's own pool (`fidelio_db_statements_total` in `/metrics`),
+//! from the key check to the commit. The limits are ceilings: a change that adds a statement
+//! to a coffee purchase or a balance read fails here, and so does one whose count grows with
+//! the member's history.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Shop, TestApp, body};
+use fidelio::db::Backend;
+use fidelio::demo::coffee;
+
+/// Statements of a coffee purchase that moves the game layer (a streak, a badge counter or
+/// level, the weekly leaderboard), and of a storefront balance read, per backend:
+/// `(purchase, read)`.
+fn ceilings(backend: Backend) -> (u64, u64) {
+    match backend {
+        Backend::Postgres => (PURCHASE_PG, READ_PG),
+        Backend::Sqlite => (PURCHASE_SQLITE, READ_SQLITE),
+    }
+}
+
+const PURCHASE_PG: u64 = 28;
+const READ_PG: u64 = 4;
+const PURCHASE_SQLITE: u64 = 28;
+const READ_SQLITE: u64 = 4;
+
+/// Statements the service sent while `work` ran (nothing else runs against it meanwhile).
+async fn statements_of<F: std::future::Future<Output = ()>>(app: &TestApp, work: F) -> u64 {
+    let before = sent(app).await;
+    work.await;
+    sent(app).await - before
+}
+
+async fn sent(app: &TestApp) -> u64 {
+    let text = app
+        .request(Method::GET, "/metrics")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("fidelio_db_statements_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no statement counter in /metrics:\n{text}"))
+}
+
+fn purchase(n: usize) -> Value {
+    // One a minute, all in the week of 2026-11-23, by card: 10 Stars each.
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
+        .unwrap()
+        .and_hms_opt(14, 0, 0)
+        .unwrap()
+        + chrono::Duration::seconds(i64::try_from(n).unwrap());
+    json!({"type": "purchase", "id": format!("p{n}"), "member": "ana", "amount": "10.00",
+           "payment": "card", "occurred_at": at.and_utc().to_rfc3339()})
+}
+
+async fn buy(app: &TestApp, shop: &Shop, n: usize) {
+    app.event(shop, purchase(n)).await;
+}
+
+async fn read(app: &TestApp, shop: &Shop) {
+    let response = app
+        .store(shop, Method::GET, "/v1/members/ana")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    body(response).await;
+}
+
+#[tokio::test]
+async fn a_coffee_purchase_and_a_balance_read_send_a_bounded_number_of_statements() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    app.enrol(&shop, "ana").await;
+    // Reserve from the start, so that every purchase earns the same lines and moves no tier:
+    // the first and the five-hundredth purchase do the same work.
+    let admin = app.admin_token().await;
+    let response = app
+        .request(Method::POST, "/v1/admin/programs/coffee/members/ana/tier")
+        .bearer_auth(&admin)
+        .json(&json!({"tier": "Reserve", "reason": "a regular from the old shop"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    // The first purchase warms the caches of compiled rules and game elements. Each figure is
+    // the least of three, so that a pooled connection's liveness ping (sent when one was idle
+    // for a second) does not count.
+    buy(&app, &shop, 0).await;
+    let mut second = u64::MAX;
+    let mut read_early = u64::MAX;
+    for n in 1..4 {
+        second = second.min(statements_of(&app, buy(&app, &shop, n)).await);
+        read_early = read_early.min(statements_of(&app, read(&app, &shop)).await);
+    }
+    for n in 4..500 {
+        buy(&app, &shop, n).await;
+    }
+    let mut later = u64::MAX;
+    let mut read_late = u64::MAX;
+    for n in 500..503 {
+        later = later.min(statements_of(&app, buy(&app, &shop, n)).await);
+        read_late = read_late.min(statements_of(&app, read(&app, &shop)).await);
+    }
+    let backend = app.database.backend();
+    eprintln!(
+        "statements on {backend:?}: purchase {second} (after 500 purchases: {later}), balance \
+         read {read_early} (after 500 purchases: {read_late})"
+    );
+    let (purchase_ceiling, read_ceiling) = ceilings(backend);
+    assert!(
+        later <= second,
+        "a purchase costs more statements with history"
+    );
+    assert!(
+        read_late <= read_early,
+        "a read costs more statements with history"
+    );
+    assert!(
+        second <= purchase_ceiling,
+        "a purchase sends {second} statements; at most {purchase_ceiling}"
+    );
+    assert!(
+        read_early <= read_ceiling,
+        "a balance read sends {read_early} statements; at most {read_ceiling}"
+    );
+    app.assert_ledger_verifies().await;
+}
