@@ -21,5 +21,6 @@ mod operations;
 mod rewards;
 mod rules;
 mod schema;
+mod snapshots;
 mod tiers;
 mod worked_examples;
