@@ -21,6 +21,7 @@ mod operations;
 mod rewards;
 mod rules;
 mod schema;
+mod snapshots;
 mod statements;
 mod tiers;
 mod worked_examples;
