@@ -11,7 +11,7 @@ use crate::db::models::challenges::{self as challenge_rows, Completion};
 use crate::db::models::counters;
 use crate::db::models::events as event_rows;
 use crate::db::models::leaderboards as score_rows;
-use crate::db::models::members::{self as member_rows, MemberRow};
+use crate::db::models::members::{MemberRow, Seen};
 use crate::db::models::stats::{self, Delta};
 use crate::db::models::streaks as streak_rows;
 use crate::db::models::tiers as tier_rows;
@@ -59,12 +59,26 @@ pub fn apply(
     parties: &mut Parties,
     at: &Recorded<'_>,
 ) -> AppResult<EventOutcome> {
-    count(tx, program, loaded, plan, &parties.member, at)?;
+    let event = at.event;
+    let member_id = parties.member.id;
+    counters::add_event(tx, member_id, event.kind.as_str(), loaded.merchandise_minor)?;
+    let months = &loaded.months;
+    if !months.counted {
+        stats::active_in_month(
+            tx,
+            program.id,
+            member_id,
+            &months.month,
+            &months.previous,
+            &months.cohort,
+        )?;
+    }
     if let Some(referrer) = plan.link_referrer {
-        members::link_referrer(tx, parties.member.id, referrer)?;
+        members::link_referrer(tx, member_id, referrer)?;
     }
     refund(tx, plan, parties, at)?;
-    credit(tx, plan, parties, at)?;
+    let points = credit(tx, plan, parties, at)?;
+    count(tx, program, plan, member_id, points, at)?;
     game(tx, plan, parties, at)?;
     tier_moves(tx, program, plan, parties, at)?;
     let vouchers = vouchers(tx, program, plan, parties, at.now)?;
@@ -74,23 +88,22 @@ pub fn apply(
         &plan.report,
         vouchers,
         &parties.member,
-        at.event,
+        event,
     ))
 }
 
-/// The event in the member's counts and the program's maintained totals.
+/// The event in the program's maintained totals (in the hour it occurred), with the points it
+/// issued (in the hour they were issued): one write when the hours are the same.
 fn count(
     tx: &mut DbConnection,
     program: &Program,
-    loaded: &Loaded,
     plan: &Plan,
-    member: &MemberRow,
+    member_id: i64,
+    points: Delta,
     at: &Recorded<'_>,
 ) -> AppResult<()> {
-    let event = at.event;
-    counters::add_event(tx, member.id, event.kind.as_str(), loaded.merchandise_minor)?;
     let totals = &plan.totals;
-    let delta = Delta {
+    let mut delta = Delta {
         purchases: totals.purchases,
         purchase_minor: totals.purchase_minor,
         refunds: totals.refunds,
@@ -99,20 +112,13 @@ fn count(
         referrals_paid: totals.referrals_paid,
         ..Delta::default()
     };
-    stats::add(tx, program.id, member.id, event.occurred_at, &delta)?;
-    let months = &loaded.months;
-    stats::member_active(
-        tx,
-        program.id,
-        member.id,
-        event.occurred_at,
-        &months.month,
-        &months.previous,
-        &months.cohort,
-    )?;
-    if event.kind == EventType::Purchase {
-        member_rows::touch_activity(tx, member.id, event.occurred_at)?;
+    let occurred_at = at.event.occurred_at;
+    if stats::same_hour(occurred_at, at.now) {
+        delta += points;
+    } else {
+        stats::add(tx, program.id, member_id, at.now, &points)?;
     }
+    stats::add(tx, program.id, member_id, occurred_at, &delta)?;
     Ok(())
 }
 
@@ -152,31 +158,47 @@ fn refund(
     Ok(())
 }
 
-/// Every credit of the plan, in order, and the usage of limited rules.
+/// Every credit of the plan, each member's in order and together, with the member's last
+/// event and activity moved forward in the same write; then the usage of limited rules.
+/// Returns what the credits add to the program's totals.
 fn credit(
     tx: &mut DbConnection,
     plan: &Plan,
     parties: &mut Parties,
     at: &Recorded<'_>,
-) -> AppResult<()> {
-    for planned in &plan.credits {
-        let Some(row) = parties.row(planned.who) else {
+) -> AppResult<Delta> {
+    let event = at.event;
+    let seen = Seen::of(
+        &parties.member,
+        event.occurred_at,
+        event.kind == EventType::Purchase,
+    );
+    let mut totals = Delta::default();
+    for (who, seen) in [(Who::Member, seen), (Who::Referrer, Seen::default())] {
+        let Some(row) = parties.row(who) else {
             continue;
         };
-        let credit = Credit {
-            kind: EntryKind::Earn,
-            points: Points(planned.points),
-            available_at: planned.available_at,
-            expires_at: planned.expires_at,
-            cause: Cause {
-                reason: Some(planned.reason.clone()),
-                event_id: Some(at.event_id),
-                rule_id: planned.rule.as_ref().map(|r| r.id),
-                rule_version: planned.rule.as_ref().map(|r| r.version),
-                ..Cause::default()
-            },
-        };
-        *row = posting::credit(tx, row, &credit, at.now)?.member;
+        let credits: Vec<Credit> = plan
+            .credits
+            .iter()
+            .filter(|c| c.who == who)
+            .map(|planned| Credit {
+                kind: EntryKind::Earn,
+                points: Points(planned.points),
+                available_at: planned.available_at,
+                expires_at: planned.expires_at,
+                cause: Cause {
+                    reason: Some(planned.reason.clone()),
+                    event_id: Some(at.event_id),
+                    rule_id: planned.rule.as_ref().map(|r| r.id),
+                    rule_version: planned.rule.as_ref().map(|r| r.version),
+                    ..Cause::default()
+                },
+            })
+            .collect();
+        let (after, added) = posting::credit_all(tx, row, &credits, seen, at.now)?;
+        *row = after;
+        totals += added;
     }
     for usage in &plan.usage {
         counters::add_usage(
@@ -187,7 +209,7 @@ fn credit(
             usage.points,
         )?;
     }
-    Ok(())
+    Ok(totals)
 }
 
 /// Streaks, badge counters, challenge progress and badge levels.

@@ -291,13 +291,17 @@ fn refunded_purchase(
 fn months(program: &Program, member: &MemberRow, event: &Event) -> Months {
     let tz = program.time_zone;
     let local = period::local(tz, event.occurred_at);
+    let month = Period::Month.key(local);
     Months {
-        month: Period::Month.key(local),
+        month: month.clone(),
         previous: Period::Month.key(
             local
                 .checked_sub_months(chrono::Months::new(1))
                 .unwrap_or(local),
         ),
         cohort: Period::Month.key(period::local(tz, member.enrolled_at)),
+        counted: member
+            .last_event_at
+            .is_some_and(|last| Period::Month.key(period::local(tz, last)) == month),
     }
 }

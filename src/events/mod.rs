@@ -83,7 +83,6 @@ pub fn record(
             // The member's lock first: inserting the event (which references the member)
             // before it would let two events of one member deadlock on PostgreSQL.
             let member = member_for(tx, program, &input.member, now)?;
-            let member = member_rows::lock(tx, member.id)?;
             let new = NewEvent {
                 program_id: program.id,
                 external_id: &event.id,
@@ -146,14 +145,14 @@ fn replay(stored: EventRow, digest: &str) -> AppResult<Recorded> {
     Ok(Recorded::Replayed(stored.outcome))
 }
 
-/// The event's member; enrolled on the spot when the program allows it.
+/// The event's member, locked; enrolled on the spot when the program allows it.
 fn member_for(
     tx: &mut DbConnection,
     program: &Program,
     external_id: &str,
     now: NaiveDateTime,
 ) -> Result<MemberRow, Failure> {
-    if let Some(member) = member_rows::find_by_external_id(tx, program.id, external_id)? {
+    if let Some(member) = member_rows::lock_by_external_id(tx, program.id, external_id)? {
         if member.status == MemberStatus::Closed.as_str() {
             return Err(AppError::conflict(
                 "member-closed",

@@ -38,6 +38,8 @@ pub fn release_due(
                     lifetime_earned: member.lifetime_earned,
                     lifetime_redeemed: member.lifetime_redeemed,
                     updated_at: now,
+                    last_event_at: None,
+                    last_activity_at: None,
                 };
                 members::set_balances(tx, member_id, &balances)?;
                 Ok(released)

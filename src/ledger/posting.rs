@@ -9,11 +9,10 @@
 use chrono::NaiveDateTime;
 
 use super::EntryKind;
-use std::str::FromStr;
 
 use crate::db::DbConnection;
 use crate::db::models::ledger::{self as rows, EntryRow, LotRow, NewEntry, NewLot};
-use crate::db::models::members::{self, Balances, MemberRow};
+use crate::db::models::members::{self, Balances, MemberRow, Seen};
 use crate::db::models::stats::{self, Delta};
 use crate::domain::Points;
 use crate::error::{AppError, AppResult};
@@ -97,29 +96,27 @@ fn new_entry<'a>(
     }
 }
 
-/// Appends an entry and counts it in the program's maintained totals.
-fn write_entry(tx: &mut DbConnection, new: &NewEntry<'_>) -> AppResult<EntryRow> {
-    let entry = rows::insert_entry(tx, new)?;
-    let points = entry.points;
-    let delta = match EntryKind::from_str(&entry.kind) {
-        Ok(EntryKind::Earn) => Delta {
+/// What an entry of `kind` moving `points` adds to the program's maintained totals.
+fn totals_of(kind: EntryKind, points: i64) -> Delta {
+    match kind {
+        EntryKind::Earn => Delta {
             points_issued: points,
             ..Delta::default()
         },
-        Ok(EntryKind::Adjust) if points > 0 => Delta {
+        EntryKind::Adjust if points > 0 => Delta {
             points_issued: points,
             ..Delta::default()
         },
-        Ok(EntryKind::Redeem) => Delta {
+        EntryKind::Redeem => Delta {
             points_redeemed: -points,
             ..Delta::default()
         },
-        Ok(EntryKind::Expire) => Delta {
+        EntryKind::Expire => Delta {
             points_expired: -points,
             ..Delta::default()
         },
         // A positive reverse gives back a redemption; a negative one takes back earnings.
-        Ok(EntryKind::Reverse) if points > 0 => Delta {
+        EntryKind::Reverse if points > 0 => Delta {
             points_redeemed: -points,
             ..Delta::default()
         },
@@ -127,13 +124,18 @@ fn write_entry(tx: &mut DbConnection, new: &NewEntry<'_>) -> AppResult<EntryRow>
             points_reversed: -points,
             ..Delta::default()
         },
-    };
+    }
+}
+
+/// Appends an entry and counts it in the program's maintained totals.
+fn write_entry(tx: &mut DbConnection, kind: EntryKind, new: &NewEntry<'_>) -> AppResult<EntryRow> {
+    let entry = rows::insert_entry(tx, new)?;
     stats::add(
         tx,
         entry.program_id,
         entry.member_id,
         entry.created_at,
-        &delta,
+        &totals_of(kind, entry.points),
     )?;
     Ok(entry)
 }
@@ -146,6 +148,8 @@ fn balances_of(member: &MemberRow, at: NaiveDateTime) -> Balances {
         lifetime_earned: member.lifetime_earned,
         lifetime_redeemed: member.lifetime_redeemed,
         updated_at: at,
+        last_event_at: None,
+        last_activity_at: None,
     }
 }
 
@@ -175,6 +179,7 @@ pub fn credit(
     }
     let entry = write_entry(
         tx,
+        credit.kind,
         &new_entry(
             member,
             credit.kind,
@@ -210,6 +215,80 @@ pub fn credit(
     }
     let member = members::set_balances(tx, member.id, &balances)?;
     Ok(Posted { entry, member })
+}
+
+/// Adds several credits to a locked member in three statements (the entries, the lots, the
+/// balances, written with the times `seen` moves forward), as [`credit`] would one after
+/// another; returns the member after and what they add to the program's maintained totals,
+/// for the caller to write with its own. A member with a debt is credited one at a time, so
+/// that released points pay it off first.
+pub fn credit_all(
+    tx: &mut DbConnection,
+    member: &MemberRow,
+    credits: &[Credit],
+    seen: Seen,
+    now: NaiveDateTime,
+) -> AppResult<(MemberRow, Delta)> {
+    if credits.is_empty() || member.points_debt > 0 {
+        members::set_seen(tx, member.id, &seen)?;
+        let mut member = member.clone();
+        for one in credits {
+            member = credit(tx, &member, one, now)?.member;
+        }
+        return Ok((member, Delta::default()));
+    }
+    let mut balances = balances_of(member, now);
+    balances.last_event_at = seen.last_event_at;
+    balances.last_activity_at = seen.last_activity_at;
+    let mut total = member.balance_total();
+    let mut totals = Delta::default();
+    let mut entries = Vec::with_capacity(credits.len());
+    for one in credits {
+        let points = one.points.0;
+        debug_assert!(points > 0, "a credit adds points");
+        let earns = matches!(one.kind, EntryKind::Earn | EntryKind::Adjust);
+        let bucket = if one.available_at > now {
+            &mut balances.points_pending
+        } else {
+            &mut balances.points_available
+        };
+        let added = (
+            total.checked_add(points),
+            bucket.checked_add(points),
+            balances
+                .lifetime_earned
+                .checked_add(if earns { points } else { 0 }),
+        );
+        let (Some(after), Some(in_bucket), Some(lifetime)) = added else {
+            return Err(AppError::invalid(
+                "points",
+                format!("points: the member's balance cannot hold {points} more points"),
+            ));
+        };
+        *bucket = in_bucket;
+        balances.lifetime_earned = lifetime;
+        total = after;
+        totals += totals_of(one.kind, points);
+        entries.push(new_entry(member, one.kind, points, after, &one.cause, now));
+    }
+    let ids = rows::insert_entries(tx, &entries)?;
+    let lots: Vec<NewLot> = credits
+        .iter()
+        .zip(ids)
+        .map(|(one, entry_id)| NewLot {
+            member_id: member.id,
+            entry_id,
+            points: one.points.0,
+            remaining: one.points.0,
+            available_at: one.available_at,
+            expires_at: one.expires_at,
+            pending: one.available_at > now,
+            created_at: now,
+        })
+        .collect();
+    rows::insert_lots(tx, &lots)?;
+    let member = members::set_balances(tx, member.id, &balances)?;
+    Ok((member, totals))
 }
 
 /// Moves released points of a member to what it owes, oldest debt first, up to `limit`;
@@ -269,6 +348,7 @@ pub fn spend(
     };
     let entry = write_entry(
         tx,
+        spend.kind,
         &new_entry(
             &member,
             spend.kind,
@@ -359,6 +439,7 @@ pub fn take_back(
     }
     let entry = write_entry(
         tx,
+        take.kind,
         &new_entry(
             member,
             take.kind,
@@ -411,6 +492,7 @@ pub fn restore(
     };
     let entry = write_entry(
         tx,
+        EntryKind::Reverse,
         &new_entry(
             member,
             EntryKind::Reverse,

@@ -27,8 +27,10 @@ pub struct EntryRow {
     pub redemption_id: Option<i64>,
 }
 
+/// A new entry. `None` is written as NULL (not as the column's default), so that several
+/// entries go in one statement on SQLite too.
 #[derive(Insertable)]
-#[diesel(table_name = ledger_entries)]
+#[diesel(table_name = ledger_entries, treat_none_as_default_value = false)]
 pub struct NewEntry<'a> {
     pub program_id: i64,
     pub member_id: i64,
@@ -62,7 +64,7 @@ pub struct LotRow {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = lots)]
+#[diesel(table_name = lots, treat_none_as_default_value = false)]
 pub struct NewLot {
     pub member_id: i64,
     pub entry_id: i64,
@@ -79,6 +81,30 @@ pub fn insert_entry(conn: &mut DbConnection, new: &NewEntry<'_>) -> QueryResult<
         .values(new)
         .returning(ledger_entries::all_columns)
         .get_result(conn)
+}
+
+/// Appends entries in one statement; returns their ids in the order given (ids rise in the
+/// order rows are inserted, on both backends).
+pub fn insert_entries(conn: &mut DbConnection, new: &[NewEntry<'_>]) -> QueryResult<Vec<i64>> {
+    let insert = diesel::insert_into(ledger_entries::table)
+        .values(new)
+        .returning(ledger_entries::id);
+    let mut ids: Vec<i64> = match conn {
+        DbConnection::Postgresql(pg) => insert.get_results(pg)?,
+        DbConnection::Sqlite(sqlite) => insert.get_results(sqlite)?,
+    };
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Adds lots in one statement.
+pub fn insert_lots(conn: &mut DbConnection, new: &[NewLot]) -> QueryResult<()> {
+    let insert = diesel::insert_into(lots::table).values(new);
+    match conn {
+        DbConnection::Postgresql(pg) => insert.execute(pg)?,
+        DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
+    };
+    Ok(())
 }
 
 pub fn insert_lot(conn: &mut DbConnection, new: &NewLot) -> QueryResult<LotRow> {

@@ -72,7 +72,8 @@ pub struct ProfileChanges<'a> {
     pub updated_at: Option<NaiveDateTime>,
 }
 
-/// New stored balances of a member, written together.
+/// New stored balances of a member, written together (with, when given, the times of its
+/// last event and last activity, so that an event updates the member's row once).
 #[derive(AsChangeset)]
 #[diesel(table_name = members)]
 pub struct Balances {
@@ -82,6 +83,43 @@ pub struct Balances {
     pub lifetime_earned: i64,
     pub lifetime_redeemed: i64,
     pub updated_at: NaiveDateTime,
+    pub last_event_at: Option<NaiveDateTime>,
+    pub last_activity_at: Option<NaiveDateTime>,
+}
+
+/// The times of a member's last event and last activity (a purchase or a redemption), to move
+/// forward; `None` leaves a column as it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, AsChangeset)]
+#[diesel(table_name = members)]
+pub struct Seen {
+    pub last_event_at: Option<NaiveDateTime>,
+    pub last_activity_at: Option<NaiveDateTime>,
+}
+
+impl Seen {
+    /// What an event at `at` moves forward on `member` (a purchase is activity too).
+    pub fn of(member: &MemberRow, at: NaiveDateTime, activity: bool) -> Seen {
+        let later = |last: Option<NaiveDateTime>| last.is_none_or(|l| l < at).then_some(at);
+        Seen {
+            last_event_at: later(member.last_event_at),
+            last_activity_at: if activity {
+                later(member.last_activity_at)
+            } else {
+                None
+            },
+        }
+    }
+}
+
+/// Moves a member's last event and activity forward (nothing to write: no statement).
+pub fn set_seen(conn: &mut DbConnection, id: i64, seen: &Seen) -> QueryResult<()> {
+    if *seen == Seen::default() {
+        return Ok(());
+    }
+    diesel::update(members::table.find(id))
+        .set(seen)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewMember<'_>) -> QueryResult<MemberRow> {
@@ -127,6 +165,28 @@ pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<MemberRow> {
             .find(id)
             .select(MemberRow::as_select())
             .first(sqlite),
+    }
+}
+
+/// The program's member with this external id, locked as [`lock`] locks.
+pub fn lock_by_external_id(
+    conn: &mut DbConnection,
+    program_id: i64,
+    external_id: &str,
+) -> QueryResult<Option<MemberRow>> {
+    let query = members::table
+        .filter(members::program_id.eq(program_id))
+        .filter(members::external_id.eq(external_id));
+    match conn {
+        DbConnection::Postgresql(pg) => query
+            .select(MemberRow::as_select())
+            .for_no_key_update()
+            .first(pg)
+            .optional(),
+        DbConnection::Sqlite(sqlite) => query
+            .select(MemberRow::as_select())
+            .first(sqlite)
+            .optional(),
     }
 }
 

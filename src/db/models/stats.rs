@@ -7,7 +7,6 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 
 use crate::db::DbConnection;
-use crate::db::schema::members;
 
 /// Shards per program and hour: writers of different members rarely share a row.
 pub const SHARDS: i64 = 8;
@@ -72,6 +71,26 @@ impl Delta {
     }
 }
 
+impl std::ops::AddAssign for Delta {
+    fn add_assign(&mut self, other: Delta) {
+        self.enrolments += other.enrolments;
+        self.purchases += other.purchases;
+        self.purchase_minor += other.purchase_minor;
+        self.refunds += other.refunds;
+        self.refund_minor += other.refund_minor;
+        self.reviews += other.reviews;
+        self.referrals_paid += other.referrals_paid;
+        self.points_issued += other.points_issued;
+        self.points_redeemed += other.points_redeemed;
+        self.points_expired += other.points_expired;
+        self.points_reversed += other.points_reversed;
+        self.vouchers_issued += other.vouchers_issued;
+        self.vouchers_used += other.vouchers_used;
+        self.tier_upgrades += other.tier_upgrades;
+        self.tier_downgrades += other.tier_downgrades;
+    }
+}
+
 fn upsert_sql() -> String {
     let columns = COUNTERS.join(", ");
     let placeholders: Vec<String> = (4..4 + COUNTERS.len()).map(|i| format!("${i}")).collect();
@@ -117,27 +136,22 @@ pub fn add(
         .map(drop)
 }
 
-/// Records that a member posted an event at `at` (UTC; `month` and `cohort` in program time):
-/// keeps `last_event_at`, and on the member's first event of a month counts it as active in
-/// its enrolment cohort, and as retained if it was active the month before.
-pub fn member_active(
+/// Whether two instants fall in the same hour of the counters.
+pub fn same_hour(a: NaiveDateTime, b: NaiveDateTime) -> bool {
+    a.date() == b.date() && a.hour() == b.hour()
+}
+
+/// Counts a member's first event of a month (`month`, `cohort` in program time) as active in
+/// its enrolment cohort, and as retained if it was active the month before; a month counted
+/// already changes nothing.
+pub fn active_in_month(
     conn: &mut DbConnection,
     program_id: i64,
     member_id: i64,
-    at: NaiveDateTime,
     month: &str,
     previous_month: &str,
     cohort: &str,
 ) -> QueryResult<()> {
-    diesel::update(
-        members::table.find(member_id).filter(
-            members::last_event_at
-                .is_null()
-                .or(members::last_event_at.lt(at)),
-        ),
-    )
-    .set(members::last_event_at.eq(at))
-    .execute(conn)?;
     let first_this_month = diesel::sql_query(
         "INSERT INTO member_months (member_id, month) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )

@@ -87,6 +87,8 @@ pub struct Months {
     pub month: String,
     pub previous: String,
     pub cohort: String,
+    /// The member's last event was in this month: it is counted as active in it already.
+    pub counted: bool,
 }
 
 /// The referrer, loaded because the event may pay it.
