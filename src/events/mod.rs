@@ -23,7 +23,7 @@ use crate::engine::game::GameConfig;
 use crate::engine::period::{self, Period};
 use crate::engine::tiers::Metric;
 use crate::engine::{self, RuleSet};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::gamification::{self, GameCache, GameEvent, RefundTaken};
 use crate::ledger::Balance;
 use crate::members::{self, EnrolMember, MemberStatus};
@@ -125,7 +125,7 @@ pub fn record(
                 return match rows::find(conn, program.id, &event.id)? {
                     Some(stored) => replay(stored, &digest),
                     None => Err(AppError::conflict(
-                        "event-in-progress",
+                        ErrorCode::EventInProgress,
                         "id: this event is being recorded; retry shortly",
                     )),
                 };
@@ -133,7 +133,7 @@ pub fn record(
         }
     }
     Err(AppError::conflict(
-        "event-in-progress",
+        ErrorCode::EventInProgress,
         "member: the member is being enrolled by another event; retry",
     ))
 }
@@ -141,7 +141,7 @@ pub fn record(
 fn replay(stored: EventRow, digest: &str) -> AppResult<Recorded> {
     if stored.request_digest != digest {
         return Err(AppError::conflict(
-            "event-conflict",
+            ErrorCode::EventConflict,
             format!(
                 "id: an event `{}` with a different body was recorded",
                 stored.external_id
@@ -161,7 +161,7 @@ fn member_for(
     if let Some(member) = member_rows::find_by_external_id(tx, program.id, external_id)? {
         if member.status == MemberStatus::Closed.as_str() {
             return Err(AppError::conflict(
-                "member-closed",
+                ErrorCode::MemberClosed,
                 "member: the member's account is closed",
             )
             .into());

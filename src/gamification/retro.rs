@@ -29,7 +29,7 @@ use crate::engine::game::{GameConfig, Grant};
 use crate::engine::member::MemberState;
 use crate::engine::period;
 use crate::engine::tiers::Metric;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::input::EventInput;
 use crate::members::MemberStatus;
 use crate::programs::Program;
@@ -75,7 +75,7 @@ pub fn grant(
         .find(|b| b.slug == slug)
         .ok_or_else(|| {
             AppError::conflict(
-                "badge-not-active",
+                ErrorCode::BadgeNotActive,
                 format!("no active badge `{slug}`: enable it before granting it"),
             )
         })?;

@@ -10,7 +10,7 @@ use super::posting::{self, Cause, Credit, Posted, Spend};
 use crate::db::DbConnection;
 use crate::db::models::members as member_rows;
 use crate::domain::{self, Points};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::members::{self, MemberStatus};
 use crate::programs;
 
@@ -84,7 +84,7 @@ pub fn redeem(
     let member = members::require(tx, program_id, external_id)?;
     if member.status == MemberStatus::Suspended.as_str() {
         return Err(AppError::conflict(
-            "member-suspended",
+            ErrorCode::MemberSuspended,
             "the member is suspended and cannot spend points",
         ));
     }
@@ -116,7 +116,7 @@ pub fn adjust(
     let member = members::require(tx, program_id, external_id)?;
     if member.status == MemberStatus::Closed.as_str() {
         return Err(AppError::conflict(
-            "member-closed",
+            ErrorCode::MemberClosed,
             "the member's account is closed",
         ));
     }

@@ -12,9 +12,9 @@ use crate::db::models::members::{
     self as rows, MemberFilter, MemberRow, NewMember, ProfileChanges,
 };
 use crate::db::models::stats::{self, Delta};
-use crate::domain::{self, Points};
+use crate::domain::{self, Invalid, Points};
 use crate::engine::birthday::month_day;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::ledger::EntryKind;
 use crate::ledger::posting::{self, Cause, TakeBack};
 
@@ -97,7 +97,7 @@ fn birthday(value: NaiveDate, today: NaiveDate) -> AppResult<NaiveDate> {
     Ok(value)
 }
 
-fn optional_text(field: &str, value: Option<&str>, max: usize) -> AppResult<Option<String>> {
+fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, Invalid> {
     value.map(|v| domain::text(field, v, max)).transpose()
 }
 
@@ -121,7 +121,7 @@ pub fn enrol(
         .transpose()?;
     if rows::find_by_external_id(tx, program_id, &external_id)?.is_some() {
         return Err(AppError::conflict(
-            "member-exists",
+            ErrorCode::MemberExists,
             format!("external_id: a member `{external_id}` exists in this program"),
         ));
     }
@@ -240,7 +240,7 @@ pub fn update(
     let member = require(tx, program_id, external_id)?;
     if member.status == MemberStatus::Closed.as_str() {
         return Err(AppError::conflict(
-            "member-closed",
+            ErrorCode::MemberClosed,
             "the member's account is closed",
         ));
     }

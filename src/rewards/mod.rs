@@ -14,7 +14,7 @@ use crate::db::models::programs as program_rows;
 use crate::db::models::rewards::{self as rows, RewardColumns, RewardRow};
 use crate::db::{DbConnection, is_unique_violation};
 use crate::domain;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::programs::Program;
 
 /// What a reward gives.
@@ -255,7 +255,7 @@ pub fn create(
     let row = match rows::insert(tx, program.id, &slug, &columns, now) {
         Err(e) if is_unique_violation(&e) => {
             return Err(AppError::conflict(
-                "reward-exists",
+                ErrorCode::RewardExists,
                 format!("slug: a reward `{slug}` exists in this program"),
             ));
         }

@@ -11,7 +11,7 @@ use crate::api::{idempotent, member_actions};
 use crate::auth::jwt::Audience;
 use crate::auth::{Scope, Storefront};
 use crate::db::now_utc;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::idempotency::{self, Done};
 use crate::ledger::posting::Cause;
 use crate::members::{self, EnrolMember, MemberStatus, UpdateMember};
@@ -148,7 +148,7 @@ async fn token(
         .await?;
     if member.status == MemberStatus::Closed.as_str() {
         return Err(AppError::conflict(
-            "member-closed",
+            ErrorCode::MemberClosed,
             "the member's account is closed",
         ));
     }
