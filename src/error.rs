@@ -2,14 +2,15 @@
 //! the policy of which layer returns what:
 //!
 //! - `domain` and `engine` are pure: a value or a program configuration that breaks a rule is
-//!   `domain::Invalid` (the field and what is wrong with it). They import nothing of this
-//!   module, of actix or of diesel.
+//!   `domain::Invalid` (the field and what is wrong with it), a member's standing that refuses
+//!   an action is `domain::Refusal`. They import nothing of this module, of actix or of diesel.
 //! - `db::models` return diesel's `QueryResult`; a row that may be absent is an `Option`.
 //! - Use cases (members, ledger, rewards, events, ...) and handlers return `AppResult`. Only
 //!   they build an `AppError`, when the failure is the caller's (a missing member, too few
 //!   points), always with a stable `ErrorCode` from `code.rs`. `?` converts what comes from
-//!   below: `Invalid` becomes a 422 `validation-failed`, a retryable database conflict or an
-//!   unreachable pool a 503, any other database failure `Internal`.
+//!   below: `Invalid` becomes a 422 `validation-failed`, `Refusal` a 409 `member-closed` or
+//!   `member-suspended`, a retryable database conflict or an unreachable pool a 503, any
+//!   other database failure `Internal`.
 //! - `Internal` carries its cause (`anyhow`), which is logged and never sent. The command-line
 //!   tools work in `anyhow` throughout.
 
@@ -21,7 +22,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::Invalid;
+use crate::domain::{Invalid, Refusal};
 pub use code::ErrorCode;
 
 /// Where the problem types are documented; `type` is this base plus the stable code.
@@ -228,6 +229,16 @@ impl From<Invalid> for AppError {
             field: invalid.field,
             detail: invalid.detail,
         })
+    }
+}
+
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> Self {
+        let code = match refusal {
+            Refusal::Closed => ErrorCode::MemberClosed,
+            Refusal::Suspended(_) => ErrorCode::MemberSuspended,
+        };
+        AppError::conflict(code, refusal.to_string())
     }
 }
 

@@ -3,10 +3,12 @@
 
 mod currency;
 mod invalid;
+mod member_status;
 mod points;
 mod text;
 
 pub use currency::Currency;
 pub use invalid::Invalid;
+pub use member_status::{MemberStatus, Refusal};
 pub use points::Points;
 pub use text::{email, slug, text, time_zone};

@@ -26,7 +26,7 @@ use crate::engine::{self, RuleSet};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::gamification::{self, GameCache, GameEvent, RefundTaken};
 use crate::ledger::Balance;
-use crate::members::{self, EnrolMember, MemberStatus};
+use crate::members::{self, EnrolMember};
 use crate::programs::Program;
 use crate::rewards::redeem::{self, Gift, Source};
 use crate::rules::RuleCache;
@@ -159,7 +159,7 @@ fn member_for(
     now: NaiveDateTime,
 ) -> Result<MemberRow, Failure> {
     if let Some(member) = member_rows::find_by_external_id(tx, program.id, external_id)? {
-        if member.status == MemberStatus::Closed.as_str() {
+        if member.status.is_closed() {
             return Err(AppError::conflict(
                 ErrorCode::MemberClosed,
                 "member: the member's account is closed",
@@ -283,7 +283,7 @@ fn decide_and_write(
         outcome.balance = Balance::from(&refunded.member);
         return Ok((outcome, 0));
     }
-    if member.status == MemberStatus::Suspended.as_str() {
+    if !member.status.may_earn() {
         outcome
             .notes
             .push("the member is suspended: the event is recorded and earns nothing".into());

@@ -10,7 +10,6 @@ use crate::engine::event::Event;
 use crate::engine::member::{MemberState, Referrer, Usage};
 use crate::engine::period;
 use crate::error::AppResult;
-use crate::members::MemberStatus;
 use crate::programs::Program;
 use crate::tiers;
 
@@ -56,7 +55,7 @@ pub fn load(
             let row = members::find(tx, id)?;
             Some(Referrer {
                 id: row.id,
-                active: row.status != MemberStatus::Closed.as_str(),
+                active: !row.status.is_closed(),
                 external_id: row.external_id,
                 email: row.email,
             })

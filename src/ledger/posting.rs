@@ -297,7 +297,7 @@ pub fn spend(
 
 /// Why a debit of `points` was refused.
 fn refusal(member: &MemberRow, points: i64) -> AppError {
-    if member.status == "closed" {
+    if member.status.is_closed() {
         return AppError::conflict(ErrorCode::MemberClosed, "the member's account is closed");
     }
     if member.points_debt > 0 {

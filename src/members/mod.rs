@@ -12,33 +12,11 @@ use crate::db::models::members::{
     self as rows, MemberFilter, MemberRow, NewMember, ProfileChanges,
 };
 use crate::db::models::stats::{self, Delta};
-use crate::domain::{self, Invalid, Points};
+use crate::domain::{self, Invalid, MemberStatus, Points};
 use crate::engine::birthday::month_day;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::ledger::EntryKind;
 use crate::ledger::posting::{self, Cause, TakeBack};
-
-/// A member's standing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum MemberStatus {
-    /// Earns and spends points.
-    Active,
-    /// Kept, but earns and spends nothing until reactivated.
-    Suspended,
-    /// Personal data erased, points forfeited; the ledger is kept.
-    Closed,
-}
-
-impl MemberStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MemberStatus::Active => "active",
-            MemberStatus::Suspended => "suspended",
-            MemberStatus::Closed => "closed",
-        }
-    }
-}
 
 /// A customer to enrol.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -167,7 +145,7 @@ fn referrer(
 ) -> AppResult<i64> {
     let code = code.trim().to_ascii_uppercase();
     let referrer = rows::find_by_referral_code(tx, program_id, &code)?
-        .filter(|m| m.status != MemberStatus::Closed.as_str())
+        .filter(|m| !m.status.is_closed())
         .ok_or_else(|| {
             AppError::invalid(
                 "referral_code",
@@ -221,7 +199,7 @@ pub fn require_own(
     member_id: i64,
 ) -> AppResult<MemberRow> {
     let member = rows::find(conn, member_id)?;
-    if member.program_id != program_id || member.status == MemberStatus::Closed.as_str() {
+    if member.program_id != program_id || member.status.is_closed() {
         return Err(AppError::Unauthorized(
             "this member's account is closed".into(),
         ));
@@ -238,12 +216,7 @@ pub fn update(
     now: NaiveDateTime,
 ) -> AppResult<MemberRow> {
     let member = require(tx, program_id, external_id)?;
-    if member.status == MemberStatus::Closed.as_str() {
-        return Err(AppError::conflict(
-            ErrorCode::MemberClosed,
-            "the member's account is closed",
-        ));
-    }
+    member.status.check_open()?;
     if input.status == Some(MemberStatus::Closed) {
         return Err(AppError::invalid(
             "status",
@@ -288,7 +261,7 @@ pub fn close(
 ) -> AppResult<MemberRow> {
     let found = require(tx, program_id, external_id)?;
     let member = rows::lock(tx, found.id)?;
-    if member.status == MemberStatus::Closed.as_str() {
+    if member.status.is_closed() {
         return Ok(member);
     }
     let held = member.points_available + member.points_pending;

@@ -92,6 +92,16 @@ pub enum RewardStatus {
     Disabled,
 }
 
+impl RewardStatus {
+    /// The status as stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RewardStatus::Active => "active",
+            RewardStatus::Disabled => "disabled",
+        }
+    }
+}
+
 /// A reward's definition, as an admin writes it.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -214,10 +224,7 @@ impl RewardDefinition {
             active_until: self.active_until.map(|t| t.naive_utc()),
             voucher_days: self.voucher_days,
             refund_on_expiry: self.refund_on_expiry,
-            status: match self.status {
-                RewardStatus::Active => "active".into(),
-                RewardStatus::Disabled => "disabled".into(),
-            },
+            status: self.status.as_str().to_owned(),
             updated_at: now,
         })
     }
@@ -236,7 +243,7 @@ impl Reward {
     }
 
     pub fn is_active_at(&self, at: NaiveDateTime) -> bool {
-        self.row.status == "active"
+        self.row.status == RewardStatus::Active.as_str()
             && self.row.active_from.is_none_or(|from| at >= from)
             && self.row.active_until.is_none_or(|until| at < until)
     }

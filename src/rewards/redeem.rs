@@ -15,7 +15,6 @@ use crate::engine::period;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::ledger::EntryKind;
 use crate::ledger::posting::{self, Cause, Spend};
-use crate::members::MemberStatus;
 use crate::programs::Program;
 
 /// How a voucher came to be.
@@ -126,18 +125,7 @@ pub fn redeem(
     }
     // The member's lock serialises its redemptions, so its limits hold under concurrency.
     let member = member_rows::lock(tx, member_id)?;
-    if member.status == MemberStatus::Closed.as_str() {
-        return Err(AppError::conflict(
-            ErrorCode::MemberClosed,
-            "the member's account is closed",
-        ));
-    }
-    if member.status == MemberStatus::Suspended.as_str() {
-        return Err(AppError::conflict(
-            ErrorCode::MemberSuspended,
-            "the member is suspended and cannot redeem",
-        ));
-    }
+    member.status.check_may_spend("redeem")?;
     check_tier(program, &member, reward)?;
     check_limit(tx, program, &member, reward, now)?;
     let cost = reward.row.cost;
