@@ -4,7 +4,7 @@ use crate::auth::password;
 use crate::db::models::admins::{self as rows, Admin, NewAdmin};
 use crate::db::{DbConn, is_unique_violation, now_utc, write_tx};
 use crate::domain;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 /// Creates an admin. Hashing costs tens of milliseconds: call this off the async threads.
 pub fn create(conn: &mut DbConn, email: &str, password: &str) -> AppResult<Admin> {
@@ -19,7 +19,7 @@ pub fn create(conn: &mut DbConn, email: &str, password: &str) -> AppResult<Admin
     };
     write_tx(conn, |conn| match rows::insert(conn, &new) {
         Err(e) if is_unique_violation(&e) => Err(AppError::conflict(
-            "admin-exists",
+            ErrorCode::AdminExists,
             format!("an admin with email `{email}` exists"),
         )),
         other => Ok(other?),

@@ -1,14 +1,29 @@
-//! One error type for the HTTP edge, rendered as `application/problem+json` (RFC 9457).
+//! One error type for the HTTP edge, rendered as `application/problem+json` (RFC 9457), and
+//! the policy of which layer returns what:
 //!
-//! Use cases return `AppError` directly when the failure is the caller's (a missing member, too
-//! few points); database and other internal failures become `Internal`, whose cause is logged
-//! and never sent.
+//! - `domain` and `engine` are pure: a value or a program configuration that breaks a rule is
+//!   `domain::Invalid` (the field and what is wrong with it), a member's standing that refuses
+//!   an action is `domain::Refusal`. They import nothing of this module, of actix or of diesel.
+//! - `db::models` return diesel's `QueryResult`; a row that may be absent is an `Option`.
+//! - Use cases (members, ledger, rewards, events, ...) and handlers return `AppResult`. Only
+//!   they build an `AppError`, when the failure is the caller's (a missing member, too few
+//!   points), always with a stable `ErrorCode` from `code.rs`. `?` converts what comes from
+//!   below: `Invalid` becomes a 422 `validation-failed`, `Refusal` a 409 `member-closed` or
+//!   `member-suspended`, a retryable database conflict or an unreachable pool a 503, any
+//!   other database failure `Internal`.
+//! - `Internal` carries its cause (`anyhow`), which is logged and never sent. The command-line
+//!   tools work in `anyhow` throughout.
+
+mod code;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::domain::{Invalid, Refusal};
+pub use code::ErrorCode;
 
 /// Where the problem types are documented; `type` is this base plus the stable code.
 pub const PROBLEM_BASE: &str = "https://fidelio.dev/problems/";
@@ -41,10 +56,10 @@ pub enum AppError {
     MethodNotAllowed(String),
     /// A conflict with the current state, with its stable code (e.g. `insufficient-points`).
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: ErrorCode, detail: String },
     /// A business rule refused the request, with its stable code.
     #[error("{detail}")]
-    Unprocessable { code: &'static str, detail: String },
+    Unprocessable { code: ErrorCode, detail: String },
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -80,7 +95,7 @@ impl AppError {
         AppError::NotFound(what.into())
     }
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, detail: impl Into<String>) -> Self {
         AppError::Conflict {
             code,
             detail: detail.into(),
@@ -89,21 +104,22 @@ impl AppError {
 
     /// The stable, machine-readable code of this problem.
     pub fn code(&self) -> &'static str {
-        match self {
-            AppError::Validation(_) => "validation-failed",
-            AppError::MalformedJson(_) => "malformed-json",
-            AppError::BadRequest(_) => "bad-request",
-            AppError::Unauthorized(_) => "unauthorized",
-            AppError::Forbidden(_) => "forbidden",
-            AppError::NotFound(_) => "not-found",
-            AppError::MethodNotAllowed(_) => "method-not-allowed",
-            AppError::Conflict { code, .. } | AppError::Unprocessable { code, .. } => code,
-            AppError::PayloadTooLarge(_) => "payload-too-large",
-            AppError::UnsupportedMediaType(_) => "unsupported-media-type",
-            AppError::TooManyRequests { .. } => "too-many-requests",
-            AppError::Unavailable(_) => "service-unavailable",
-            AppError::Internal(_) => "internal-error",
-        }
+        let code = match self {
+            AppError::Validation(_) => ErrorCode::ValidationFailed,
+            AppError::MalformedJson(_) => ErrorCode::MalformedJson,
+            AppError::BadRequest(_) => ErrorCode::BadRequest,
+            AppError::Unauthorized(_) => ErrorCode::Unauthorized,
+            AppError::Forbidden(_) => ErrorCode::Forbidden,
+            AppError::NotFound(_) => ErrorCode::NotFound,
+            AppError::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
+            AppError::Conflict { code, .. } | AppError::Unprocessable { code, .. } => *code,
+            AppError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            AppError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            AppError::TooManyRequests { .. } => ErrorCode::TooManyRequests,
+            AppError::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            AppError::Internal(_) => ErrorCode::InternalError,
+        };
+        code.as_str()
     }
 
     fn title(&self) -> &'static str {
@@ -204,6 +220,25 @@ impl ResponseError for AppError {
             _ => {}
         }
         response.json(self.problem())
+    }
+}
+
+impl From<Invalid> for AppError {
+    fn from(invalid: Invalid) -> Self {
+        AppError::Validation(FieldError {
+            field: invalid.field,
+            detail: invalid.detail,
+        })
+    }
+}
+
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> Self {
+        let code = match refusal {
+            Refusal::Closed => ErrorCode::MemberClosed,
+            Refusal::Suspended(_) => ErrorCode::MemberSuspended,
+        };
+        AppError::conflict(code, refusal.to_string())
     }
 }
 

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::models::idempotency_keys::{self as rows, StoredRequest};
 use crate::db::{DbConn, DbConnection, is_unique_violation, now_utc, write_tx};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 /// A request made idempotent by its key.
 #[derive(Debug, Clone)]
@@ -128,7 +128,7 @@ pub fn execute<T: Serialize>(
         Err(Failure::KeyTaken) => match rows::find(conn, keyed.program_id, &keyed.key)? {
             Some(stored) => replay(stored, keyed),
             None => Err(AppError::conflict(
-                "idempotency-key-in-use",
+                ErrorCode::IdempotencyKeyInUse,
                 "another request with this Idempotency-Key is in progress; retry shortly",
             )),
         },
@@ -138,7 +138,7 @@ pub fn execute<T: Serialize>(
 fn replay(stored: StoredRequest, keyed: &Keyed) -> AppResult<Reply> {
     if stored.request_digest != keyed.digest {
         return Err(AppError::Unprocessable {
-            code: "idempotency-key-reused",
+            code: ErrorCode::IdempotencyKeyReused,
             detail: "Idempotency-Key: this key was used with a different request".into(),
         });
     }

@@ -140,7 +140,7 @@ impl MemberView {
             birthday: member.birthday,
             referral_code: member.referral_code,
             referred_by,
-            status: member.status,
+            status: member.status.as_str().to_owned(),
             enrolled_at: utc(member.enrolled_at),
             updated_at: utc(member.updated_at),
             closed_at: member.closed_at.map(utc),

@@ -17,6 +17,7 @@ use crate::db::schema::{
     cohort_activity, ledger_entries, lot_links, lots, member_event_counts, member_months, members,
 };
 use crate::db::{DbConn, DbConnection};
+use crate::domain::MemberStatus;
 use crate::engine::period::{self, Period};
 use crate::error::AppResult;
 use crate::programs::Program;
@@ -299,7 +300,7 @@ pub fn generate(
                 program_id: program.id,
                 external_id: format!("bulk-{member_id}"),
                 referral_code: format!("B{member_id:011}"),
-                status: "active",
+                status: MemberStatus::Active.as_str(),
                 points_available: balance,
                 lifetime_earned: earned,
                 lifetime_redeemed: redeemed,

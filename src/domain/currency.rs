@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::error::AppError;
+use super::Invalid;
 
 /// A currency code and how many decimal places its amounts have.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,10 +40,10 @@ const EXPONENTS: &[(&str, u32)] = &[
 
 impl Currency {
     /// Parses a three-letter code (any case).
-    pub fn parse(field: &str, value: &str) -> Result<Currency, AppError> {
+    pub fn parse(field: &str, value: &str) -> Result<Currency, Invalid> {
         let code = value.trim().to_ascii_uppercase();
         if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(AppError::invalid(
+            return Err(Invalid::new(
                 field,
                 format!("{field}: `{value}` is not a three-letter ISO 4217 code"),
             ));
@@ -56,10 +56,10 @@ impl Currency {
     }
 
     /// Converts a decimal amount to minor units, refusing more decimals than the currency has.
-    pub fn to_minor(&self, field: &str, amount: Decimal) -> Result<i64, AppError> {
+    pub fn to_minor(&self, field: &str, amount: Decimal) -> Result<i64, Invalid> {
         let scaled = amount * Decimal::from(10_i64.pow(self.exponent));
         if !scaled.fract().is_zero() {
-            return Err(AppError::invalid(
+            return Err(Invalid::new(
                 field,
                 format!(
                     "{field}: {} amounts have at most {} decimal places",
@@ -68,7 +68,7 @@ impl Currency {
             ));
         }
         i64::try_from(scaled)
-            .map_err(|_| AppError::invalid(field, format!("{field}: the amount is too large")))
+            .map_err(|_| Invalid::new(field, format!("{field}: the amount is too large")))
     }
 
     /// Formats minor units as a decimal string with the currency's places ("25.40").

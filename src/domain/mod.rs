@@ -1,10 +1,14 @@
 //! Validated values of the product's language. Each `parse` names the field it was given, so
-//! the error reaches the client as a problem that says which field is wrong.
+//! its `Invalid` reaches the client as a problem that says which field is wrong.
 
 mod currency;
+mod invalid;
+mod member_status;
 mod points;
 mod text;
 
 pub use currency::Currency;
+pub use invalid::Invalid;
+pub use member_status::{MemberStatus, Refusal};
 pub use points::Points;
 pub use text::{email, slug, text, time_zone};

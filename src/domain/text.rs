@@ -2,10 +2,10 @@
 
 use chrono_tz::Tz;
 
-use crate::error::AppError;
+use super::Invalid;
 
 /// A URL-safe identifier: lower-case letters, digits and dashes, starting with a letter or digit.
-pub fn slug(field: &str, value: &str) -> Result<String, AppError> {
+pub fn slug(field: &str, value: &str) -> Result<String, Invalid> {
     let valid = (1..=64).contains(&value.len())
         && value
             .bytes()
@@ -14,7 +14,7 @@ pub fn slug(field: &str, value: &str) -> Result<String, AppError> {
     if valid {
         Ok(value.to_owned())
     } else {
-        Err(AppError::invalid(
+        Err(Invalid::new(
             field,
             format!(
                 "{field}: use 1 to 64 lower-case letters, digits and dashes, not starting with a dash"
@@ -24,23 +24,20 @@ pub fn slug(field: &str, value: &str) -> Result<String, AppError> {
 }
 
 /// Trimmed free text of `1..=max` characters.
-pub fn text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
+pub fn text(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
     let trimmed = value.trim();
     let length = trimmed.chars().count();
     if length == 0 {
-        return Err(AppError::invalid(
-            field,
-            format!("{field}: must not be empty"),
-        ));
+        return Err(Invalid::new(field, format!("{field}: must not be empty")));
     }
     if length > max {
-        return Err(AppError::invalid(
+        return Err(Invalid::new(
             field,
             format!("{field}: must be at most {max} characters"),
         ));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(AppError::invalid(
+        return Err(Invalid::new(
             field,
             format!("{field}: must not contain control characters"),
         ));
@@ -49,7 +46,7 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
 }
 
 /// An email address, trimmed and lower-cased. Checked for shape only: the storefront owns it.
-pub fn email(field: &str, value: &str) -> Result<String, AppError> {
+pub fn email(field: &str, value: &str) -> Result<String, Invalid> {
     let email = value.trim().to_lowercase();
     let shaped = email.len() <= 254
         && !email.chars().any(char::is_whitespace)
@@ -62,7 +59,7 @@ pub fn email(field: &str, value: &str) -> Result<String, AppError> {
     if shaped {
         Ok(email)
     } else {
-        Err(AppError::invalid(
+        Err(Invalid::new(
             field,
             format!("{field}: `{value}` is not an email address"),
         ))
@@ -70,9 +67,9 @@ pub fn email(field: &str, value: &str) -> Result<String, AppError> {
 }
 
 /// An IANA time zone name, such as `America/New_York`.
-pub fn time_zone(field: &str, value: &str) -> Result<Tz, AppError> {
+pub fn time_zone(field: &str, value: &str) -> Result<Tz, Invalid> {
     value.parse::<Tz>().map_err(|_| {
-        AppError::invalid(
+        Invalid::new(
             field,
             format!("{field}: `{value}` is not an IANA time zone such as `America/New_York`"),
         )

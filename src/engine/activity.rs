@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::condition::{CompiledCondition, Condition, Facts};
 use super::event::{EventType, ItemFilter};
-use crate::error::AppError;
+use crate::domain::Invalid;
 
 /// An event as the game layer sees it: the facts conditions are checked against, whether the
 /// earning rules paid for it, and the program's currency places.
@@ -54,15 +54,15 @@ impl CompiledActivity {
         conditions: &[Condition],
         rewarded_only: bool,
         prefix: &str,
-    ) -> Result<Self, AppError> {
+    ) -> Result<Self, Invalid> {
         let event_type = EventType::parse(event_type).map_err(|e| {
-            AppError::invalid(
+            Invalid::new(
                 format!("{prefix}event_type"),
                 format!("{prefix}event_type: {e}"),
             )
         })?;
         if event_type == EventType::Refund {
-            return Err(AppError::invalid(
+            return Err(Invalid::new(
                 format!("{prefix}event_type"),
                 format!("{prefix}event_type: refunds are not activity the game layer counts"),
             ));
@@ -73,7 +73,7 @@ impl CompiledActivity {
             .map(|(i, c)| {
                 c.compile().map_err(|(part, detail)| {
                     let field = format!("{prefix}conditions[{i}].{part}");
-                    AppError::invalid(field.clone(), format!("{field}: {detail}"))
+                    Invalid::new(field.clone(), format!("{field}: {detail}"))
                 })
             })
             .collect::<Result<_, _>>()?;
@@ -115,8 +115,8 @@ impl Measure {
     }
 
     /// A target or threshold as an admin writes it (`3`, `"75.00"`), in this measure's units.
-    pub fn units(&self, value: &Value, field: &str, exponent: u32) -> Result<i64, AppError> {
-        let wrong = |expected: &str| AppError::invalid(field, format!("{field}: {expected}"));
+    pub fn units(&self, value: &Value, field: &str, exponent: u32) -> Result<i64, Invalid> {
+        let wrong = |expected: &str| Invalid::new(field, format!("{field}: {expected}"));
         let decimal = match value {
             Value::Number(n) => n.to_string().parse::<Decimal>().ok(),
             Value::String(s) => s.trim().parse::<Decimal>().ok(),

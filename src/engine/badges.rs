@@ -11,7 +11,7 @@ use super::activity::{CompiledActivity, Measure};
 use super::condition::Condition;
 use super::event::ItemFilter;
 use super::tiers::TierPolicy;
-use crate::error::AppError;
+use crate::domain::Invalid;
 
 /// What earns a badge.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
@@ -150,15 +150,14 @@ impl BadgeDefinition {
         id: i64,
         slug: &str,
         context: &BadgeContext<'_>,
-    ) -> Result<CompiledBadge, AppError> {
+    ) -> Result<CompiledBadge, Invalid> {
         crate::domain::text("name", &self.name, 200)?;
         if let Some(description) = &self.description {
             crate::domain::text("description", description, 1000)?;
         }
-        let invalid =
-            |field: &str, detail: &str| AppError::invalid(field, format!("{field}: {detail}"));
+        let invalid = |field: &str, detail: &str| Invalid::new(field, format!("{field}: {detail}"));
         let counter = |event_type: &str, conditions: &[Condition], rewarded, measure| {
-            Ok::<_, AppError>(Progress::Counter {
+            Ok::<_, Invalid>(Progress::Counter {
                 activity: CompiledActivity::compile(
                     event_type,
                     conditions,
@@ -271,13 +270,9 @@ impl BadgeDefinition {
         })
     }
 
-    fn compile_levels(
-        &self,
-        measure: &Measure,
-        exponent: u32,
-    ) -> Result<Vec<BadgeLevel>, AppError> {
+    fn compile_levels(&self, measure: &Measure, exponent: u32) -> Result<Vec<BadgeLevel>, Invalid> {
         if self.levels.len() > 20 {
-            return Err(AppError::invalid("levels", "levels: at most 20"));
+            return Err(Invalid::new("levels", "levels: at most 20"));
         }
         let mut levels: Vec<BadgeLevel> = Vec::with_capacity(self.levels.len());
         for (i, level) in self.levels.iter().enumerate() {
@@ -288,13 +283,13 @@ impl BadgeDefinition {
                 .last()
                 .is_some_and(|below| threshold <= below.threshold)
             {
-                return Err(AppError::invalid(
+                return Err(Invalid::new(
                     field("threshold"),
                     format!("{}: must be above the level below", field("threshold")),
                 ));
             }
             if level.points < 0 {
-                return Err(AppError::invalid(
+                return Err(Invalid::new(
                     field("points"),
                     format!("{}: must be at least 0", field("points")),
                 ));
@@ -363,7 +358,7 @@ mod tests {
         }
     }
 
-    fn compile(definition: Value) -> Result<CompiledBadge, AppError> {
+    fn compile(definition: Value) -> Result<CompiledBadge, Invalid> {
         let definition: BadgeDefinition = serde_json::from_value(definition).unwrap();
         definition.compile(1, "b", &context())
     }
@@ -460,7 +455,7 @@ mod tests {
     #[test]
     fn invalid_badges_name_the_field() {
         let field = |definition: Value| match compile(definition) {
-            Err(AppError::Validation(e)) => e.field,
+            Err(e) => e.field,
             other => panic!("{other:?}"),
         };
         assert_eq!(

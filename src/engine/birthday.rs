@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::period;
-use crate::error::AppError;
+use crate::domain::Invalid;
 
 /// Days after a birthday within which a missed run still grants its reward.
 pub const GRACE_DAYS: i64 = 7;
@@ -37,12 +37,12 @@ pub struct BirthdayPolicy {
 }
 
 impl BirthdayPolicy {
-    pub fn check(&self) -> Result<(), AppError> {
+    pub fn check(&self) -> Result<(), Invalid> {
         crate::domain::slug("birthday.reward", &self.reward)?;
         if let Validity::Days { days, by_tier } = &self.validity
             && (*days == 0 || by_tier.values().any(|d| *d == 0))
         {
-            return Err(AppError::invalid(
+            return Err(Invalid::new(
                 "birthday.validity.days",
                 "birthday.validity.days: must be at least 1",
             ));

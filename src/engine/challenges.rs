@@ -11,7 +11,7 @@ use super::activity::{CompiledActivity, Measure, Play};
 use super::condition::Condition;
 use super::event::ItemFilter;
 use super::windows::{CompiledWindow, Every};
-use crate::error::AppError;
+use crate::domain::Invalid;
 
 /// What a member must do.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
@@ -130,7 +130,7 @@ impl ChallengeDefinition {
         slug: &str,
         exponent: u32,
         badge_id: impl Fn(&str) -> Option<i64>,
-    ) -> Result<CompiledChallenge, AppError> {
+    ) -> Result<CompiledChallenge, Invalid> {
         crate::domain::text("name", &self.name, 200)?;
         let (activity, measure, target) = match &self.goal {
             Goal::Count {
@@ -157,7 +157,7 @@ impl ChallengeDefinition {
         let target = measure.units(target, "goal.target", exponent)?;
         let window = match &self.window {
             ChallengeWindow::Fixed { starts_at, ends_at } if starts_at >= ends_at => {
-                return Err(AppError::invalid(
+                return Err(Invalid::new(
                     "window.ends_at",
                     "window.ends_at: must be after starts_at",
                 ));
@@ -170,14 +170,14 @@ impl ChallengeDefinition {
         };
         let reward = &self.reward;
         if reward.points < 0 {
-            return Err(AppError::invalid(
+            return Err(Invalid::new(
                 "reward.points",
                 "reward.points: must be at least 0",
             ));
         }
         let reward_badge = match &reward.badge {
             Some(slug) => Some(badge_id(slug).ok_or_else(|| {
-                AppError::invalid(
+                Invalid::new(
                     "reward.badge",
                     format!("reward.badge: no active badge `{slug}` in this program"),
                 )

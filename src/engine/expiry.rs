@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::period;
-use crate::error::AppError;
+use crate::domain::Invalid;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -23,12 +23,12 @@ pub enum ExpiryPolicy {
 }
 
 impl ExpiryPolicy {
-    pub fn check(&self) -> Result<(), AppError> {
+    pub fn check(&self) -> Result<(), Invalid> {
         match self {
             ExpiryPolicy::LotMonths { months } | ExpiryPolicy::InactivityMonths { months }
                 if !(1..=120).contains(months) =>
             {
-                Err(AppError::invalid(
+                Err(Invalid::new(
                     "expiry.months",
                     "expiry.months: must be between 1 and 120",
                 ))

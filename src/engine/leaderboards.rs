@@ -11,7 +11,7 @@ use super::condition::Condition;
 use super::event::{EventType, ItemFilter};
 use super::period::{self, Period};
 use super::windows::{CompiledWindow, Every, WindowRef};
-use crate::error::AppError;
+use crate::domain::Invalid;
 
 /// What members are ranked by.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
@@ -103,10 +103,10 @@ impl LeaderboardDefinition {
         id: i64,
         slug: &str,
         challenge_window: impl Fn(&str) -> Option<CompiledWindow>,
-    ) -> Result<CompiledLeaderboard, AppError> {
+    ) -> Result<CompiledLeaderboard, Invalid> {
         crate::domain::text("name", &self.name, 200)?;
         if !(1..=100).contains(&self.size) {
-            return Err(AppError::invalid("size", "size: must be between 1 and 100"));
+            return Err(Invalid::new("size", "size: must be between 1 and 100"));
         }
         let metric = match &self.metric {
             LeaderboardMetric::PointsEarned => CompiledMetric::PointsEarned,
@@ -129,7 +129,7 @@ impl LeaderboardDefinition {
             LeaderboardPeriod::AllTime => CompiledPeriod::AllTime,
             LeaderboardPeriod::Challenge { challenge } => {
                 CompiledPeriod::Challenge(challenge_window(challenge).ok_or_else(|| {
-                    AppError::invalid(
+                    Invalid::new(
                         "period.challenge",
                         format!(
                             "period.challenge: no active challenge `{challenge}` in this program"

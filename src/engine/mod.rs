@@ -2,6 +2,8 @@
 //! configuration, what happens. No database, no HTTP: every rule is a fast unit test.
 //! The game layer (badges, challenges, streaks, leaderboards) is decided here too: `game`
 //! ties `activity`, `badges`, `challenges`, `streaks` and `leaderboards` together.
+//! A configuration the engine cannot compile is refused with `domain::Invalid`, naming the
+//! field; the HTTP edge turns it into a 422.
 
 pub mod activity;
 pub mod badges;

@@ -8,7 +8,7 @@ use super::condition::{CompiledCondition, Condition};
 use super::effect::Effect;
 use super::event::EventType;
 use super::period::Period;
-use crate::error::AppError;
+use crate::domain::Invalid;
 
 /// How a rule combines with the others that fire for the same event.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -87,9 +87,9 @@ impl RuleDefinition {
         slug: &str,
         version: i32,
         prefix: &str,
-    ) -> Result<CompiledRule, AppError> {
+    ) -> Result<CompiledRule, Invalid> {
         let invalid = |field: String, detail: String| {
-            AppError::invalid(
+            Invalid::new(
                 format!("{prefix}{field}"),
                 format!("{prefix}{field}: {detail}"),
             )

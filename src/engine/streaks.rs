@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::activity::CompiledActivity;
 use super::condition::Condition;
-use crate::error::AppError;
+use crate::domain::Invalid;
 
 /// The length of one step of a streak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -74,7 +74,7 @@ pub struct CompiledStreak {
 }
 
 impl StreakDefinition {
-    pub fn compile(&self, id: i64, slug: &str) -> Result<CompiledStreak, AppError> {
+    pub fn compile(&self, id: i64, slug: &str) -> Result<CompiledStreak, Invalid> {
         crate::domain::text("name", &self.name, 200)?;
         let activity =
             CompiledActivity::compile(&self.event_type, &self.conditions, self.rewarded_only, "")?;

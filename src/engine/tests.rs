@@ -546,7 +546,7 @@ fn invalid_conditions_and_effects_are_refused_naming_the_part() {
             "conditions": [condition], "effects": [{"type": "fixed_points", "points": 1}]}))
             .unwrap();
         match definition.compile(1, "t", 1, "") {
-            Err(crate::error::AppError::Validation(e)) => assert_eq!(e.field, field),
+            Err(e) => assert_eq!(e.field, field),
             other => panic!("expected {field} to be refused, got {other:?}"),
         }
     }
@@ -571,7 +571,7 @@ fn invalid_conditions_and_effects_are_refused_naming_the_part() {
         )
         .unwrap();
         match definition.compile(1, "t", 1, "") {
-            Err(crate::error::AppError::Validation(e)) => assert_eq!(e.field, field),
+            Err(e) => assert_eq!(e.field, field),
             other => panic!("expected {field} to be refused, got {other:?}"),
         }
     }

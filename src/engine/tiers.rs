@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::event::ItemFilter;
 use super::period;
-use crate::error::AppError;
+use crate::domain::Invalid;
 
 /// What tiers are earned with.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
@@ -80,15 +80,12 @@ pub struct TierPolicy {
 
 impl TierPolicy {
     /// Checks the ladder; errors name the field.
-    pub fn check(&self) -> Result<(), AppError> {
+    pub fn check(&self) -> Result<(), Invalid> {
         if self.levels.is_empty() {
-            return Err(AppError::invalid(
-                "levels",
-                "levels: give at least one level",
-            ));
+            return Err(Invalid::new("levels", "levels: give at least one level"));
         }
         if !self.levels[0].threshold.is_zero() {
-            return Err(AppError::invalid(
+            return Err(Invalid::new(
                 "levels[0].threshold",
                 "levels[0].threshold: the first level starts at 0",
             ));
@@ -96,13 +93,13 @@ impl TierPolicy {
         for (i, level) in self.levels.iter().enumerate() {
             crate::domain::text(&format!("levels[{i}].name"), &level.name, 60)?;
             if self.levels[..i].iter().any(|l| l.name == level.name) {
-                return Err(AppError::invalid(
+                return Err(Invalid::new(
                     format!("levels[{i}].name"),
                     format!("levels[{i}].name: `{}` is used twice", level.name),
                 ));
             }
             if i > 0 && level.threshold <= self.levels[i - 1].threshold {
-                return Err(AppError::invalid(
+                return Err(Invalid::new(
                     format!("levels[{i}].threshold"),
                     format!("levels[{i}].threshold: must be above the level below"),
                 ));
@@ -111,7 +108,7 @@ impl TierPolicy {
                 crate::domain::slug(&format!("levels[{i}].reward_on_reach"), reward)?;
             }
             if level.multiplier < Decimal::ONE || level.multiplier > Decimal::from(100) {
-                return Err(AppError::invalid(
+                return Err(Invalid::new(
                     format!("levels[{i}].multiplier"),
                     format!("levels[{i}].multiplier: must be between 1 and 100"),
                 ));
@@ -120,7 +117,7 @@ impl TierPolicy {
         if let Window::RollingMonths { months } = self.window
             && !(1..=120).contains(&months)
         {
-            return Err(AppError::invalid(
+            return Err(Invalid::new(
                 "window.months",
                 "window.months: must be between 1 and 120",
             ));

@@ -23,7 +23,7 @@ use crate::engine::refund::RefundablePurchase;
 use crate::engine::streaks::StreakState;
 use crate::engine::tiers::Metric;
 use crate::error::AppResult;
-use crate::members::{self, MemberStatus};
+use crate::members;
 use crate::programs::Program;
 use crate::{rules, tiers};
 
@@ -47,7 +47,7 @@ pub fn load(
 ) -> AppResult<(Loaded, Option<MemberRow>)> {
     let currency = &program.currency;
     let refund = event.kind == EventType::Refund;
-    let suspended = member.status == MemberStatus::Suspended.as_str();
+    let suspended = !member.status.may_earn();
     let mut loaded = Loaded {
         external_id: member.external_id.clone(),
         state: MemberState::new(member.id, member.enrolled_at),

@@ -21,9 +21,9 @@ use crate::engine::event::{Event, EventType};
 use crate::engine::game::GameConfig;
 use crate::engine::plan::{self, Settings};
 use crate::engine::tiers::Metric;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::gamification::GameCache;
-use crate::members::{self, EnrolMember, MemberStatus};
+use crate::members::{self, EnrolMember};
 use crate::programs::Program;
 use crate::rules::RuleCache;
 
@@ -119,7 +119,7 @@ pub fn record(
                 return match rows::find(conn, program.id, &event.id)? {
                     Some(stored) => replay(stored, &digest),
                     None => Err(AppError::conflict(
-                        "event-in-progress",
+                        ErrorCode::EventInProgress,
                         "id: this event is being recorded; retry shortly",
                     )),
                 };
@@ -127,7 +127,7 @@ pub fn record(
         }
     }
     Err(AppError::conflict(
-        "event-in-progress",
+        ErrorCode::EventInProgress,
         "member: the member is being enrolled by another event; retry",
     ))
 }
@@ -135,7 +135,7 @@ pub fn record(
 fn replay(stored: EventRow, digest: &str) -> AppResult<Recorded> {
     if stored.request_digest != digest {
         return Err(AppError::conflict(
-            "event-conflict",
+            ErrorCode::EventConflict,
             format!(
                 "id: an event `{}` with a different body was recorded",
                 stored.external_id
@@ -153,9 +153,9 @@ fn member_for(
     now: NaiveDateTime,
 ) -> Result<MemberRow, Failure> {
     if let Some(member) = member_rows::lock_by_external_id(tx, program.id, external_id)? {
-        if member.status == MemberStatus::Closed.as_str() {
+        if member.status.is_closed() {
             return Err(AppError::conflict(
-                "member-closed",
+                ErrorCode::MemberClosed,
                 "member: the member's account is closed",
             )
             .into());

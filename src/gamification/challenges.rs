@@ -13,7 +13,7 @@ use crate::engine::challenges::{
     ChallengeDefinition, ChallengeReward, CompiledChallenge, Enrolment,
 };
 use crate::engine::windows::WindowRef;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::programs::Program;
 use crate::rules::RuleStatus;
 use crate::tiers;
@@ -68,12 +68,12 @@ fn compiled(
     program: &Program,
     element: &Element<ChallengeDefinition>,
 ) -> AppResult<CompiledChallenge> {
-    element.definition.compile(
+    Ok(element.definition.compile(
         element.row.id,
         &element.row.slug,
         program.currency.exponent,
         |_| Some(0),
-    )
+    )?)
 }
 
 fn view(
@@ -151,14 +151,14 @@ pub fn join(
     let challenge = compiled(program, &element)?;
     if !challenge.opt_in {
         return Err(AppError::conflict(
-            "challenge-automatic",
+            ErrorCode::ChallengeAutomatic,
             format!("every eligible member takes part in `{slug}`: there is nothing to join"),
         ));
     }
     let tier = tiers::tier_state(program, &member).map(|t| t.name);
     if !challenge.admits(tier.as_deref()) {
         return Err(AppError::conflict(
-            "challenge-not-eligible",
+            ErrorCode::ChallengeNotEligible,
             format!(
                 "`{slug}` is open to {} members only",
                 challenge.tiers.join(", ")
@@ -168,8 +168,10 @@ pub fn join(
     let window = challenge
         .window
         .current_or_next(program.time_zone, now)
-        .ok_or_else(|| AppError::conflict("challenge-ended", format!("`{slug}` has ended")))?;
+        .ok_or_else(|| {
+            AppError::conflict(ErrorCode::ChallengeEnded, format!("`{slug}` has ended"))
+        })?;
     rows::join(tx, member.id, challenge.id, &window.key, now)?;
     view(tx, program, &member, element, now)?
-        .ok_or_else(|| AppError::conflict("challenge-ended", format!("`{slug}` has ended")))
+        .ok_or_else(|| AppError::conflict(ErrorCode::ChallengeEnded, format!("`{slug}` has ended")))
 }

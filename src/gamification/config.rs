@@ -10,13 +10,14 @@ use serde::de::DeserializeOwned;
 use super::elements::{Definition, Kind};
 use crate::db::DbConnection;
 use crate::db::models::game_elements::{self as rows, ElementRow};
+use crate::domain::Invalid;
 use crate::engine::badges::{BadgeContext, BadgeDefinition};
 use crate::engine::challenges::ChallengeDefinition;
 use crate::engine::game::GameConfig;
 use crate::engine::leaderboards::LeaderboardDefinition;
 use crate::engine::streaks::StreakDefinition;
 use crate::engine::windows::CompiledWindow;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::programs::Program;
 use crate::rules::RuleStatus;
 
@@ -102,7 +103,7 @@ fn parse<D: DeserializeOwned>(row: &ElementRow) -> Option<D> {
         .ok()
 }
 
-fn usable<T>(row: &ElementRow, compiled: Result<T, AppError>) -> Option<T> {
+fn usable<T>(row: &ElementRow, compiled: Result<T, Invalid>) -> Option<T> {
     compiled
         .map_err(|e| {
             tracing::warn!(kind = %row.kind, slug = %row.slug, error = %e,

@@ -17,11 +17,12 @@ use super::config::{self, References};
 use crate::db::models::game_elements::{self as rows, ElementRow};
 use crate::db::models::programs as program_rows;
 use crate::db::{DbConnection, is_unique_violation};
+use crate::domain::Invalid;
 use crate::engine::badges::{BadgeContext, BadgeDefinition, Criterion};
 use crate::engine::challenges::{ChallengeDefinition, Goal};
 use crate::engine::leaderboards::{LeaderboardDefinition, LeaderboardPeriod};
 use crate::engine::streaks::StreakDefinition;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::programs::Program;
 use crate::rules::RuleStatus;
 
@@ -50,7 +51,7 @@ pub trait Definition: Serialize + DeserializeOwned + Clone + PartialEq + Send + 
     const KIND: Kind;
 
     /// Checks the definition against the program's active elements and tiers.
-    fn check(&self, program: &Program, refs: &References, slug: &str) -> AppResult<()>;
+    fn check(&self, program: &Program, refs: &References, slug: &str) -> Result<(), Invalid>;
 
     /// The part that cannot change after creation, to compare.
     fn measured(&self) -> Value;
@@ -66,7 +67,7 @@ fn fixed_part<T: Serialize>(parts: T) -> Value {
 impl Definition for BadgeDefinition {
     const KIND: Kind = Kind::Badge;
 
-    fn check(&self, program: &Program, refs: &References, slug: &str) -> AppResult<()> {
+    fn check(&self, program: &Program, refs: &References, slug: &str) -> Result<(), Invalid> {
         let streak_id = |s: &str| refs.streak(s);
         let context = BadgeContext {
             exponent: program.currency.exponent,
@@ -91,7 +92,7 @@ impl Definition for BadgeDefinition {
 impl Definition for ChallengeDefinition {
     const KIND: Kind = Kind::Challenge;
 
-    fn check(&self, program: &Program, refs: &References, slug: &str) -> AppResult<()> {
+    fn check(&self, program: &Program, refs: &References, slug: &str) -> Result<(), Invalid> {
         self.compile(0, slug, program.currency.exponent, |s| refs.badge(s))
             .map(drop)
     }
@@ -126,7 +127,7 @@ impl Definition for ChallengeDefinition {
 impl Definition for StreakDefinition {
     const KIND: Kind = Kind::Streak;
 
-    fn check(&self, _: &Program, _: &References, slug: &str) -> AppResult<()> {
+    fn check(&self, _: &Program, _: &References, slug: &str) -> Result<(), Invalid> {
         self.compile(0, slug).map(drop)
     }
 
@@ -147,7 +148,7 @@ impl Definition for StreakDefinition {
 impl Definition for LeaderboardDefinition {
     const KIND: Kind = Kind::Leaderboard;
 
-    fn check(&self, _: &Program, refs: &References, slug: &str) -> AppResult<()> {
+    fn check(&self, _: &Program, refs: &References, slug: &str) -> Result<(), Invalid> {
         self.compile(0, slug, |s| refs.challenge_window(s))
             .map(drop)
     }
@@ -233,12 +234,12 @@ pub fn create<D: Definition + ToSchema>(
     decode(row)
 }
 
-fn exists_code(kind: Kind) -> &'static str {
+fn exists_code(kind: Kind) -> ErrorCode {
     match kind {
-        Kind::Badge => "badge-exists",
-        Kind::Challenge => "challenge-exists",
-        Kind::Streak => "streak-exists",
-        Kind::Leaderboard => "leaderboard-exists",
+        Kind::Badge => ErrorCode::BadgeExists,
+        Kind::Challenge => ErrorCode::ChallengeExists,
+        Kind::Streak => ErrorCode::StreakExists,
+        Kind::Leaderboard => ErrorCode::LeaderboardExists,
     }
 }
 
@@ -253,7 +254,7 @@ pub fn update<D: Definition>(
     let current: Element<D> = require(tx, program.id, slug)?;
     if definition.measured() != current.definition.measured() {
         return Err(AppError::conflict(
-            "measure-fixed",
+            ErrorCode::MeasureFixed,
             format!(
                 "what a {} measures cannot change once members have progress in it; \
                  create a new {} instead",
@@ -289,7 +290,7 @@ pub fn set_status<D: Definition>(
         RuleStatus::Disabled => {
             if let Some(user) = config::active_user_of(tx, program, D::KIND, slug)? {
                 return Err(AppError::conflict(
-                    "element-in-use",
+                    ErrorCode::ElementInUse,
                     format!(
                         "the {} `{}` names this {}: change or disable it first",
                         user.0.as_str(),

@@ -22,6 +22,7 @@ use crate::db::models::history;
 use crate::db::models::members::{self as member_rows, MemberFilter, MemberRow};
 use crate::db::models::streaks as streak_rows;
 use crate::db::{DbConn, DbConnection, write_tx};
+use crate::domain::MemberStatus;
 use crate::engine::activity::{CompiledActivity, Measure, Play};
 use crate::engine::badges::{CompiledBadge, Progress};
 use crate::engine::condition::Facts;
@@ -29,9 +30,8 @@ use crate::engine::game::{GameConfig, Grant};
 use crate::engine::member::MemberState;
 use crate::engine::period;
 use crate::engine::tiers::Metric;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::events::input::EventInput;
-use crate::members::MemberStatus;
 use crate::programs::Program;
 use crate::tiers::{self, ChangeCause};
 
@@ -75,7 +75,7 @@ pub fn grant(
         .find(|b| b.slug == slug)
         .ok_or_else(|| {
             AppError::conflict(
-                "badge-not-active",
+                ErrorCode::BadgeNotActive,
                 format!("no active badge `{slug}`: enable it before granting it"),
             )
         })?;
@@ -97,7 +97,7 @@ pub fn grant(
     let whole = Whole::load(conn, config, badge)?;
     let filter = MemberFilter {
         query: None,
-        status: Some(MemberStatus::Active.as_str()),
+        status: Some(MemberStatus::Active),
     };
     let mut after = None;
     loop {

@@ -11,7 +11,7 @@ use crate::db::DbConnection;
 use crate::db::models::members as member_rows;
 use crate::domain::{self, Points};
 use crate::error::{AppError, AppResult};
-use crate::members::{self, MemberStatus};
+use crate::members;
 use crate::programs;
 
 /// Points burnt at checkout.
@@ -82,12 +82,7 @@ pub fn redeem(
         .map(|r| domain::text("reason", r, 500))
         .transpose()?;
     let member = members::require(tx, program_id, external_id)?;
-    if member.status == MemberStatus::Suspended.as_str() {
-        return Err(AppError::conflict(
-            "member-suspended",
-            "the member is suspended and cannot spend points",
-        ));
-    }
+    member.status.check_may_spend("spend points")?;
     let spend = Spend {
         kind: EntryKind::Redeem,
         points: Points(input.points),
@@ -114,12 +109,7 @@ pub fn adjust(
     }
     let reason = domain::text("reason", &input.reason, 500)?;
     let member = members::require(tx, program_id, external_id)?;
-    if member.status == MemberStatus::Closed.as_str() {
-        return Err(AppError::conflict(
-            "member-closed",
-            "the member's account is closed",
-        ));
-    }
+    member.status.check_open()?;
     let cause = actor.cause(Some(reason), None);
     if input.points < 0 {
         let taken = input

@@ -15,7 +15,7 @@ use crate::db::models::ledger::{self as rows, EntryRow, LotRow, NewEntry, NewLot
 use crate::db::models::members::{self, Balances, MemberRow, Seen};
 use crate::db::models::stats::{self, Delta};
 use crate::domain::Points;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 /// Who or what caused an entry; stored with it.
 #[derive(Debug, Clone, Default)]
@@ -377,12 +377,12 @@ pub fn spend(
 
 /// Why a debit of `points` was refused.
 fn refusal(member: &MemberRow, points: i64) -> AppError {
-    if member.status == "closed" {
-        return AppError::conflict("member-closed", "the member's account is closed");
+    if member.status.is_closed() {
+        return AppError::conflict(ErrorCode::MemberClosed, "the member's account is closed");
     }
     if member.points_debt > 0 {
         return AppError::conflict(
-            "negative-balance",
+            ErrorCode::NegativeBalance,
             format!(
                 "the balance is negative ({}): points cannot be spent until it is positive again",
                 -member.points_debt
@@ -390,7 +390,7 @@ fn refusal(member: &MemberRow, points: i64) -> AppError {
         );
     }
     AppError::conflict(
-        "insufficient-points",
+        ErrorCode::InsufficientPoints,
         format!(
             "the member has {} points available; {points} were asked for",
             member.points_available

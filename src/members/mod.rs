@@ -12,33 +12,11 @@ use crate::db::models::members::{
     self as rows, MemberFilter, MemberRow, NewMember, ProfileChanges,
 };
 use crate::db::models::stats::{self, Delta};
-use crate::domain::{self, Points};
+use crate::domain::{self, Invalid, MemberStatus, Points};
 use crate::engine::birthday::month_day;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::ledger::EntryKind;
 use crate::ledger::posting::{self, Cause, TakeBack};
-
-/// A member's standing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum MemberStatus {
-    /// Earns and spends points.
-    Active,
-    /// Kept, but earns and spends nothing until reactivated.
-    Suspended,
-    /// Personal data erased, points forfeited; the ledger is kept.
-    Closed,
-}
-
-impl MemberStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MemberStatus::Active => "active",
-            MemberStatus::Suspended => "suspended",
-            MemberStatus::Closed => "closed",
-        }
-    }
-}
 
 /// A customer to enrol.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -97,7 +75,7 @@ fn birthday(value: NaiveDate, today: NaiveDate) -> AppResult<NaiveDate> {
     Ok(value)
 }
 
-fn optional_text(field: &str, value: Option<&str>, max: usize) -> AppResult<Option<String>> {
+fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, Invalid> {
     value.map(|v| domain::text(field, v, max)).transpose()
 }
 
@@ -121,7 +99,7 @@ pub fn enrol(
         .transpose()?;
     if rows::find_by_external_id(tx, program_id, &external_id)?.is_some() {
         return Err(AppError::conflict(
-            "member-exists",
+            ErrorCode::MemberExists,
             format!("external_id: a member `{external_id}` exists in this program"),
         ));
     }
@@ -167,7 +145,7 @@ fn referrer(
 ) -> AppResult<i64> {
     let code = code.trim().to_ascii_uppercase();
     let referrer = rows::find_by_referral_code(tx, program_id, &code)?
-        .filter(|m| m.status != MemberStatus::Closed.as_str())
+        .filter(|m| !m.status.is_closed())
         .ok_or_else(|| {
             AppError::invalid(
                 "referral_code",
@@ -195,7 +173,7 @@ pub fn referrer_by_code(
         member.email.is_some() && other.email.as_deref() == member.email.as_deref()
     };
     Ok(rows::find_by_referral_code(tx, member.program_id, &code)?
-        .filter(|m| m.status != MemberStatus::Closed.as_str())
+        .filter(|m| !m.status.is_closed())
         .filter(|m| m.id != member.id && !same_email(m)))
 }
 
@@ -227,7 +205,7 @@ pub fn require_own(
     member_id: i64,
 ) -> AppResult<MemberRow> {
     let member = rows::find(conn, member_id)?;
-    if member.program_id != program_id || member.status == MemberStatus::Closed.as_str() {
+    if member.program_id != program_id || member.status.is_closed() {
         return Err(AppError::Unauthorized(
             "this member's account is closed".into(),
         ));
@@ -244,12 +222,7 @@ pub fn update(
     now: NaiveDateTime,
 ) -> AppResult<MemberRow> {
     let member = require(tx, program_id, external_id)?;
-    if member.status == MemberStatus::Closed.as_str() {
-        return Err(AppError::conflict(
-            "member-closed",
-            "the member's account is closed",
-        ));
-    }
+    member.status.check_open()?;
     if input.status == Some(MemberStatus::Closed) {
         return Err(AppError::invalid(
             "status",
@@ -294,7 +267,7 @@ pub fn close(
 ) -> AppResult<MemberRow> {
     let found = require(tx, program_id, external_id)?;
     let member = rows::lock(tx, found.id)?;
-    if member.status == MemberStatus::Closed.as_str() {
+    if member.status.is_closed() {
         return Ok(member);
     }
     let held = member.points_available + member.points_pending;

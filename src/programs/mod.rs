@@ -17,7 +17,7 @@ use crate::domain::{self, Currency};
 use crate::engine::birthday::BirthdayPolicy;
 use crate::engine::expiry::ExpiryPolicy;
 use crate::engine::tiers::TierPolicy;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 
 /// A program, with its settings parsed.
 #[derive(Debug, Clone)]
@@ -184,7 +184,7 @@ pub fn create(conn: &mut DbConn, input: &CreateProgram) -> AppResult<Program> {
     };
     let row = write_tx(conn, |conn| match rows::insert(conn, &new) {
         Err(e) if is_unique_violation(&e) => Err(AppError::conflict(
-            "program-exists",
+            ErrorCode::ProgramExists,
             format!("a program with slug `{slug}` exists"),
         )),
         other => Ok(other?),

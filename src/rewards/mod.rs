@@ -14,7 +14,7 @@ use crate::db::models::programs as program_rows;
 use crate::db::models::rewards::{self as rows, RewardColumns, RewardRow};
 use crate::db::{DbConnection, is_unique_violation};
 use crate::domain;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::programs::Program;
 
 /// What a reward gives.
@@ -90,6 +90,16 @@ pub enum RewardStatus {
     #[default]
     Active,
     Disabled,
+}
+
+impl RewardStatus {
+    /// The status as stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RewardStatus::Active => "active",
+            RewardStatus::Disabled => "disabled",
+        }
+    }
 }
 
 /// A reward's definition, as an admin writes it.
@@ -214,10 +224,7 @@ impl RewardDefinition {
             active_until: self.active_until.map(|t| t.naive_utc()),
             voucher_days: self.voucher_days,
             refund_on_expiry: self.refund_on_expiry,
-            status: match self.status {
-                RewardStatus::Active => "active".into(),
-                RewardStatus::Disabled => "disabled".into(),
-            },
+            status: self.status.as_str().to_owned(),
             updated_at: now,
         })
     }
@@ -236,7 +243,7 @@ impl Reward {
     }
 
     pub fn is_active_at(&self, at: NaiveDateTime) -> bool {
-        self.row.status == "active"
+        self.row.status == RewardStatus::Active.as_str()
             && self.row.active_from.is_none_or(|from| at >= from)
             && self.row.active_until.is_none_or(|until| at < until)
     }
@@ -255,7 +262,7 @@ pub fn create(
     let row = match rows::insert(tx, program.id, &slug, &columns, now) {
         Err(e) if is_unique_violation(&e) => {
             return Err(AppError::conflict(
-                "reward-exists",
+                ErrorCode::RewardExists,
                 format!("slug: a reward `{slug}` exists in this program"),
             ));
         }

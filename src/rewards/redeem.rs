@@ -12,10 +12,9 @@ use crate::db::models::rewards::{self as rows, NewRedemption, RedemptionRow, Rew
 use crate::db::models::stats::{self, Delta};
 use crate::domain::Points;
 use crate::engine::period;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::ledger::EntryKind;
 use crate::ledger::posting::{self, Cause, Spend};
-use crate::members::MemberStatus;
 use crate::programs::Program;
 
 /// How a voucher came to be.
@@ -120,30 +119,19 @@ pub fn redeem(
 ) -> AppResult<Voucher> {
     if !reward.is_active_at(now) {
         return Err(AppError::conflict(
-            "reward-inactive",
+            ErrorCode::RewardInactive,
             format!("reward: `{}` cannot be redeemed now", reward.row.slug),
         ));
     }
     // The member's lock serialises its redemptions, so its limits hold under concurrency.
     let member = member_rows::lock(tx, member_id)?;
-    if member.status == MemberStatus::Closed.as_str() {
-        return Err(AppError::conflict(
-            "member-closed",
-            "the member's account is closed",
-        ));
-    }
-    if member.status == MemberStatus::Suspended.as_str() {
-        return Err(AppError::conflict(
-            "member-suspended",
-            "the member is suspended and cannot redeem",
-        ));
-    }
+    member.status.check_may_spend("redeem")?;
     check_tier(program, &member, reward)?;
     check_limit(tx, program, &member, reward, now)?;
     let cost = reward.row.cost;
     if cost > 0 && member.points_debt > 0 {
         return Err(AppError::conflict(
-            "negative-balance",
+            ErrorCode::NegativeBalance,
             format!(
                 "the balance is negative ({}): rewards wait until it is positive again",
                 -member.points_debt
@@ -152,7 +140,7 @@ pub fn redeem(
     }
     if cost > member.points_available {
         return Err(AppError::conflict(
-            "insufficient-points",
+            ErrorCode::InsufficientPoints,
             format!(
                 "`{}` costs {cost} points; the member has {} available",
                 reward.row.slug, member.points_available
@@ -167,7 +155,7 @@ pub fn redeem(
     let redemption =
         issue_voucher(tx, program, &member, reward, &terms, now)?.ok_or_else(|| {
             AppError::conflict(
-                "out-of-stock",
+                ErrorCode::OutOfStock,
                 format!("reward: `{}` is out of stock", reward.row.slug),
             )
         })?;
@@ -318,7 +306,7 @@ fn check_tier(program: &Program, member: &MemberRow, reward: &Reward) -> AppResu
         Ok(())
     } else {
         Err(AppError::conflict(
-            "tier-required",
+            ErrorCode::TierRequired,
             format!(
                 "reward: `{}` is for {required} members and above",
                 reward.row.slug
@@ -341,7 +329,7 @@ fn check_limit(
     let held = rows::count_for_member(tx, reward.row.id, member.id, since)?;
     if held >= i64::from(limit.count) {
         return Err(AppError::conflict(
-            "limit-reached",
+            ErrorCode::LimitReached,
             format!(
                 "reward: at most {} `{}` per member per {}",
                 limit.count,

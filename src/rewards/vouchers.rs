@@ -8,7 +8,7 @@ use crate::db::models::members::{self as member_rows};
 use crate::db::models::rewards::{self as rows, RedemptionRow};
 use crate::db::models::stats::{self, Delta};
 use crate::db::{DbConn, DbConnection, write_tx};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::ledger::posting::{self, Cause};
 use crate::programs::Program;
 
@@ -39,9 +39,9 @@ pub fn view(
 /// Why a voucher can no longer be used or cancelled.
 fn settled(redemption: &RedemptionRow) -> AppError {
     let (code, detail) = match redemption.status.as_str() {
-        "used" => ("voucher-used", "the voucher was already used"),
-        "cancelled" => ("voucher-cancelled", "the voucher was cancelled"),
-        _ => ("voucher-expired", "the voucher has expired"),
+        "used" => (ErrorCode::VoucherUsed, "the voucher was already used"),
+        "cancelled" => (ErrorCode::VoucherCancelled, "the voucher was cancelled"),
+        _ => (ErrorCode::VoucherExpired, "the voucher has expired"),
     };
     AppError::conflict(code, detail)
 }
@@ -58,7 +58,7 @@ pub fn use_voucher(
     let redemption = require(tx, program.id, id)?;
     if redemption.status == "issued" && redemption.expires_at.is_some_and(|at| at <= now) {
         return Err(AppError::conflict(
-            "voucher-expired",
+            ErrorCode::VoucherExpired,
             "the voucher has expired",
         ));
     }

@@ -19,7 +19,7 @@ use crate::db::models::rules::{self as rows, RuleRow, RuleVersionRow};
 use crate::db::{DbConnection, is_unique_violation};
 use crate::engine::RuleSet;
 use crate::engine::rule::{CompiledRule, RuleDefinition};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::programs::Program;
 
 /// A rule's standing.
@@ -96,7 +96,7 @@ pub fn create(
     let row = match rows::insert(tx, program.id, &new.slug, now) {
         Err(e) if is_unique_violation(&e) => {
             return Err(AppError::conflict(
-                "rule-exists",
+                ErrorCode::RuleExists,
                 format!("slug: a rule `{}` exists in this program", new.slug),
             ));
         }

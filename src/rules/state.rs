@@ -11,7 +11,6 @@ use crate::engine::event::Event;
 use crate::engine::member::{MemberState, Referrer, Usage};
 use crate::engine::period::{self, Period};
 use crate::error::AppResult;
-use crate::members::MemberStatus;
 use crate::programs::Program;
 use crate::tiers;
 
@@ -68,7 +67,7 @@ pub fn member_state(
 pub fn referrer(row: MemberRow) -> Referrer {
     Referrer {
         id: row.id,
-        active: row.status != MemberStatus::Closed.as_str(),
+        active: !row.status.is_closed(),
         external_id: row.external_id,
         email: row.email,
     }

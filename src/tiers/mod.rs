@@ -14,7 +14,7 @@ use crate::engine::member::TierState;
 use crate::engine::period;
 use crate::engine::plan::{TierStart, after_reversal};
 use crate::engine::tiers::{self as engine, Change, Level, Measures, Metric, Standing, TierPolicy};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::programs::Program;
 use crate::rewards::{
     self,
@@ -334,7 +334,7 @@ pub fn set_by_admin(
     let policy = program
         .tiers
         .as_ref()
-        .ok_or_else(|| AppError::conflict("no-tiers", "this program has no tiers"))?;
+        .ok_or_else(|| AppError::conflict(ErrorCode::NoTiers, "this program has no tiers"))?;
     let (level, _) = policy.level(tier).ok_or_else(|| {
         let names: Vec<&str> = policy.levels.iter().map(|l| l.name.as_str()).collect();
         AppError::invalid(

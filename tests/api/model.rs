@@ -10,7 +10,7 @@ use fidelio::db::models::api_keys::{self, NewApiKey};
 use fidelio::db::models::members::{self as member_rows, MemberRow};
 use fidelio::db::schema::ledger_entries;
 use fidelio::db::{Db, now_utc, write_tx};
-use fidelio::error::{AppError, AppResult};
+use fidelio::error::{AppError, AppResult, ErrorCode};
 use fidelio::idempotency::{self, Done, Keyed, Reply};
 use fidelio::ledger::points::{self, Actor, AdjustPoints, RedeemPoints};
 use fidelio::ledger::posting::Posted;
@@ -359,10 +359,10 @@ impl StateMachineTest for Ledger {
                 assert_eq!(movement_in(&reply), movement, "{step:?}");
             }
             (Expected::Insufficient, Err(AppError::Conflict { code, .. })) => {
-                assert_eq!(code, "insufficient-points", "{step:?}");
+                assert_eq!(code, ErrorCode::InsufficientPoints, "{step:?}");
             }
             (Expected::Reused, Err(AppError::Unprocessable { code, .. })) => {
-                assert_eq!(code, "idempotency-key-reused", "{step:?}");
+                assert_eq!(code, ErrorCode::IdempotencyKeyReused, "{step:?}");
             }
             (expected, Ok(reply)) => {
                 panic!("{step:?}: expected {expected:?}, got {reply:?}")

@@ -12,10 +12,11 @@ use crate::api::views::{EntryView, MemberView, PointsMovement};
 use crate::api::{idempotent, member_actions};
 use crate::auth::AdminUser;
 use crate::db::models::members::MemberFilter;
+use crate::domain::MemberStatus;
 use crate::error::{AppResult, Problem};
 use crate::ledger::points::{Actor, AdjustPoints};
 use crate::ledger::posting::Cause;
-use crate::members::{self, MemberStatus, UpdateMember};
+use crate::members::{self, UpdateMember};
 use crate::programs;
 use crate::state::AppState;
 
@@ -71,7 +72,7 @@ async fn list(
             let program = programs::require(conn, &slug)?;
             let filter = MemberFilter {
                 query: search.q.as_deref(),
-                status: search.status.map(MemberStatus::as_str),
+                status: search.status,
             };
             members::list(conn, program.id, &filter, after, limit + 1)
         })

@@ -11,10 +11,10 @@ use crate::api::{idempotent, member_actions};
 use crate::auth::jwt::Audience;
 use crate::auth::{Scope, Storefront};
 use crate::db::now_utc;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppResult, Problem};
 use crate::idempotency::{self, Done};
 use crate::ledger::posting::Cause;
-use crate::members::{self, EnrolMember, MemberStatus, UpdateMember};
+use crate::members::{self, EnrolMember, UpdateMember};
 use crate::programs;
 use crate::state::AppState;
 
@@ -146,12 +146,7 @@ async fn token(
     let member = state
         .run(move |conn| members::require(conn, store.program_id, &path))
         .await?;
-    if member.status == MemberStatus::Closed.as_str() {
-        return Err(AppError::conflict(
-            "member-closed",
-            "the member's account is closed",
-        ));
-    }
+    member.status.check_open()?;
     let ttl = state.token_lifetimes.member_secs;
     let access_token = state.tokens.issue(
         Audience::Member,

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::{birthday_grants, lots, members};
+use crate::domain::MemberStatus;
 
 /// Members of the program, outside the protected levels, with released points whose lots
 /// have expired by `now`.
@@ -123,7 +124,7 @@ pub fn birthdays_due(
 ) -> QueryResult<Vec<BirthdayMember>> {
     members::table
         .filter(members::program_id.eq(program_id))
-        .filter(members::status.eq("active"))
+        .filter(members::status.eq(MemberStatus::Active.as_str()))
         .filter(members::birthday_md.eq_any(days))
         .filter(members::enrolled_at.lt(enrolled_before))
         .filter(diesel::dsl::not(diesel::dsl::exists(

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::members;
 use crate::db::{DbConnection, lower};
+use crate::domain::MemberStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = members)]
@@ -17,7 +18,8 @@ pub struct MemberRow {
     pub birthday: Option<NaiveDate>,
     pub referral_code: String,
     pub referred_by: Option<i64>,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: MemberStatus,
     pub points_available: i64,
     pub points_pending: i64,
     pub points_debt: i64,
@@ -260,7 +262,7 @@ pub fn debit_available(
         members::table
             .find(id)
             .filter(members::points_available.ge(points))
-            .filter(members::status.ne("closed")),
+            .filter(members::status.ne(MemberStatus::Closed.as_str())),
     )
     .set((
         members::points_available.eq(members::points_available - points),
@@ -291,7 +293,7 @@ pub fn touch_activity(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> Qu
 pub struct MemberFilter<'a> {
     /// Matches the start of the external id or email, or any part of the name (any case).
     pub query: Option<&'a str>,
-    pub status: Option<&'a str>,
+    pub status: Option<MemberStatus>,
 }
 
 /// A page of a program's members, in enrolment order, after the id `after`.
@@ -310,7 +312,7 @@ pub fn list(
         .select(MemberRow::as_select())
         .into_boxed();
     if let Some(status) = filter.status {
-        query = query.filter(members::status.eq(status.to_owned()));
+        query = query.filter(members::status.eq(status.as_str()));
     }
     if let Some(text) = filter.query {
         let escaped = escape_like(&text.to_lowercase());
