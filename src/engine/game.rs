@@ -4,11 +4,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 
-use super::activity::Play;
+use super::activity::{CompiledActivity, Play};
 use super::badges::{CompiledBadge, Progress};
 use super::challenges::{Advance, ChallengeProgress, CompiledChallenge};
+use super::event::EventType;
 use super::leaderboards::CompiledLeaderboard;
 use super::streaks::{self, CompiledStreak, StreakState};
 use super::windows::WindowRef;
@@ -120,26 +122,34 @@ impl GameConfig {
 
     /// What the event can touch, so that nothing else is read.
     pub fn needs(&self, play: &Play<'_>) -> Needs {
+        self.needs_where(play.occurred_at(), |activity| activity.matches(play))
+    }
+
+    /// What an event of type `kind` at `at` can touch, whatever its conditions: what to read
+    /// before the member's state (which conditions can name) is known. More than
+    /// [`needs`](Self::needs), never less.
+    pub fn needs_of_kind(&self, kind: &EventType, at: NaiveDateTime) -> Needs {
+        self.needs_where(at, |activity| activity.event_type == *kind)
+    }
+
+    fn needs_where(&self, at: NaiveDateTime, counts: impl Fn(&CompiledActivity) -> bool) -> Needs {
         let counters: Vec<i64> = self
             .badges
             .iter()
-            .filter(|b| {
-                b.counter()
-                    .is_some_and(|(activity, _)| activity.matches(play))
-            })
+            .filter(|b| b.counter().is_some_and(|(activity, _)| counts(activity)))
             .map(|b| b.id)
             .collect();
         let streaks: Vec<i64> = self
             .streaks
             .iter()
-            .filter(|s| s.activity.matches(play))
+            .filter(|s| counts(&s.activity))
             .map(|s| s.id)
             .collect();
         let challenges: Vec<(i64, WindowRef)> = self
             .challenges
             .iter()
-            .filter(|c| c.activity.matches(play))
-            .filter_map(|c| Some((c.id, c.window.at(self.time_zone, play.occurred_at())?)))
+            .filter(|c| counts(&c.activity))
+            .filter_map(|c| Some((c.id, c.window.at(self.time_zone, at)?)))
             .collect();
         let streak_badges = self.badges.iter().any(|b| {
             matches!(b.progress, Progress::Streak { streak_id } if streaks.contains(&streak_id))

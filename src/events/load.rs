@@ -1,12 +1,16 @@
-//! Loading, up front and in a bounded number of statements, everything the plan of an event
-//! needs: the member's rule usage and event counts, its referrer (locked when the event may pay
-//! it), its game state, its tier measures, and for a refund the refunded purchase and its lots.
+//! Loading, up front, everything the plan of an event needs: the member's rule usage, event
+//! counts, tier measures and game state in one statement; its referrer (locked when the event
+//! may pay it, with what its referral badges and tier need); for a referral, the member its
+//! code names; for a refund, the refunded purchase and its lots.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 
+use super::input::EventInput;
 use crate::db::DbConnection;
+use crate::db::models::event_state::{self as state_rows, StateRow, Wanted};
 use crate::db::models::events as event_rows;
-use crate::db::models::game_state::{self as state_rows, Wanted};
 use crate::db::models::ledger as ledger_rows;
 use crate::db::models::members::{self as member_rows, MemberRow};
 use crate::engine::RuleSet;
@@ -17,17 +21,14 @@ use crate::engine::game::{self, GameConfig, MemberGame, Needs};
 use crate::engine::member::MemberState;
 use crate::engine::period::{self, Period};
 use crate::engine::plan::{
-    Loaded, LoadedReferrer, LoadedRefund, Months, ReferralLink, RefundedPurchase,
+    Loaded, LoadedReferrer, LoadedRefund, Months, ReferralLink, RefundedPurchase, TierStart,
 };
 use crate::engine::refund::RefundablePurchase;
 use crate::engine::streaks::StreakState;
 use crate::engine::tiers::Metric;
 use crate::error::AppResult;
-use crate::members;
 use crate::programs::Program;
-use crate::{rules, tiers};
-
-use super::input::EventInput;
+use crate::{members, rules, tiers};
 
 /// The program's compiled configuration, as the loader and the plan use it.
 pub struct Compiled<'a> {
@@ -61,20 +62,16 @@ pub fn load(
         qualifying_minor: None,
         months: months(program, member, event),
     };
-    let mut referrer_row = None;
-    if refund || !suspended {
-        loaded.tier = match &program.tiers {
-            Some(policy) => Some(tiers::start(
+    if refund {
+        if let Some(policy) = &program.tiers {
+            loaded.tier = Some(tiers::start(
                 tx,
                 program,
                 policy,
                 member,
                 event.occurred_at,
-            )?),
-            None => None,
-        };
-    }
-    if refund {
+            )?);
+        }
         loaded.refund = Some(refunded_purchase(tx, program, member, event)?);
         return Ok((loaded, None));
     }
@@ -83,22 +80,57 @@ pub fn load(
     }
     let pays_referrer =
         member.referred_by.is_some() && compiled.rules.may_pay_referrer(&event.kind);
-    if let Some(id) = member.referred_by {
-        referrer_row = Some(if pays_referrer {
-            member_rows::lock(tx, id)?
-        } else {
-            member_rows::find(tx, id)?
-        });
-    }
-    loaded.state = rules::member_state(
-        tx,
+    let referrer_row = match member.referred_by {
+        Some(id) if pays_referrer => Some(member_rows::lock(tx, id)?),
+        Some(id) => Some(member_rows::find(tx, id)?),
+        None => None,
+    };
+    let windows = rules::usage_windows(compiled.rules, event);
+    let usage_keys: Vec<String> = windows.iter().map(|(_, _, key)| key.clone()).collect();
+    let needs = if compiled.game.is_empty() {
+        Needs::default()
+    } else {
+        compiled.game.needs_of_kind(&event.kind, event.occurred_at)
+    };
+    let challenge_keys: Vec<(i64, &str)> = needs
+        .challenges
+        .iter()
+        .map(|(id, window)| (*id, window.key.as_str()))
+        .collect();
+    let spans = program
+        .tiers
+        .as_ref()
+        .map(|policy| tiers::spans(program, policy, member, event.occurred_at));
+    let wanted = Wanted {
+        usage: &usage_keys,
+        event_counts: true,
+        tier: spans.as_ref(),
+        held: needs.held || has_tier_badges(program, compiled.game),
+        counters: !needs.counters.is_empty(),
+        streaks: !needs.streaks.is_empty(),
+        challenges: &challenge_keys,
+    };
+    let rows = state_rows::read(tx, member.id, &wanted)?;
+    let usage: Vec<(i64, String, i64, i64)> = rows
+        .iter()
+        .filter(|r| r.part == "usage")
+        .map(|r| (r.id, r.window_key.clone(), r.a, r.b))
+        .collect();
+    let counts: HashMap<String, i64> = rows
+        .iter()
+        .filter(|r| r.part == "count")
+        .map(|r| (r.window_key.clone(), r.a))
+        .collect();
+    let referrer = referrer_row.clone().map(rules::referrer);
+    loaded.state = rules::state_of(
         program,
         member,
-        compiled.rules,
-        event,
-        referrer_row.clone().map(rules::referrer),
-    )?;
-    loaded.game = member_game(tx, program, compiled.game, member, event, &loaded.state)?;
+        counts,
+        rules::usage_of(windows, &usage),
+        referrer,
+    );
+    loaded.game = game_of(&rows);
+    loaded.tier = tier_of(program, member, &rows);
     if let Some(row) = referrer_row.as_ref().filter(|_| pays_referrer) {
         loaded.referrer = Some(load_referrer(tx, program, compiled.game, row, now)?);
     }
@@ -108,58 +140,30 @@ pub fn load(
     Ok((loaded, referrer_row.filter(|_| pays_referrer)))
 }
 
-/// What the member has of the game, as far as the event (and a tier it may reach) can touch
-/// it, in one statement.
-fn member_game(
-    tx: &mut DbConnection,
-    program: &Program,
-    config: &GameConfig,
-    member: &MemberRow,
-    event: &Event,
-    state: &MemberState,
-) -> AppResult<MemberGame> {
-    if config.is_empty() || event.kind == EventType::Refund {
-        return Ok(MemberGame::default());
-    }
-    let play = crate::engine::activity::Play {
-        facts: crate::engine::condition::Facts {
-            event,
-            member: state,
-            local_time: period::local(program.time_zone, event.occurred_at),
-        },
-        // Whether the rules pay only narrows what the game counts: read as if they do.
-        rewarded: true,
-        exponent: program.currency.exponent,
-    };
-    let needs = config.needs(&play);
-    let tier_badges = program.tiers.is_some()
+/// Whether badges are earned by reaching tiers (so that an event's upgrade can grant them).
+fn has_tier_badges(program: &Program, config: &GameConfig) -> bool {
+    program.tiers.is_some()
         && config
             .badges
             .iter()
-            .any(|b| matches!(b.progress, Progress::Tier));
-    read_game(tx, member.id, &needs, needs.held || tier_badges)
+            .any(|b| matches!(b.progress, Progress::Tier))
 }
 
-/// Reads the parts of a member's game state that `needs` names (badge levels when `held`).
-fn read_game(
-    tx: &mut DbConnection,
-    member_id: i64,
-    needs: &Needs,
-    held: bool,
-) -> AppResult<MemberGame> {
-    let windows: Vec<(i64, &str)> = needs
-        .challenges
-        .iter()
-        .map(|(id, window)| (*id, window.key.as_str()))
-        .collect();
-    let wanted = Wanted {
-        held,
-        counters: !needs.counters.is_empty(),
-        streaks: !needs.streaks.is_empty(),
-        challenges: &windows,
-    };
+/// The member's standing and measures, from the tier sums read.
+fn tier_of(program: &Program, member: &MemberRow, rows: &[StateRow]) -> Option<TierStart> {
+    let policy = program.tiers.as_ref()?;
+    Some(tiers::start_from(
+        program,
+        policy,
+        member,
+        &state_rows::sums(rows),
+    ))
+}
+
+/// The game state among the rows read.
+fn game_of(rows: &[StateRow]) -> MemberGame {
     let mut state = MemberGame::default();
-    for row in state_rows::read(tx, member_id, &wanted)? {
+    for row in rows {
         match row.part.as_str() {
             "held" => {
                 let level = i32::try_from(row.a).unwrap_or(i32::MAX);
@@ -176,7 +180,7 @@ fn read_game(
                 };
                 state.streaks.insert(row.id, streak);
             }
-            _ => {
+            "challenge" => {
                 let progress = ChallengeProgress {
                     progress: row.a,
                     joined_at: row.at,
@@ -184,12 +188,14 @@ fn read_game(
                 };
                 state.challenges.insert(row.id, progress);
             }
+            _ => {}
         }
     }
-    Ok(state)
+    state
 }
 
-/// The (locked) referrer's badge levels, referral counters and tier measures now.
+/// The (locked) referrer's badge levels, referral counters and tier measures now, in one
+/// statement.
 fn load_referrer(
     tx: &mut DbConnection,
     program: &Program,
@@ -197,27 +203,24 @@ fn load_referrer(
     row: &MemberRow,
     now: NaiveDateTime,
 ) -> AppResult<LoadedReferrer> {
-    let referral_badges = game::referral_badges(config);
-    let game = if referral_badges.is_empty() {
-        MemberGame::default()
-    } else {
-        let needs = Needs {
-            counters: referral_badges,
-            ..Needs::default()
-        };
-        read_game(tx, row.id, &needs, true)?
+    let badges = !game::referral_badges(config).is_empty();
+    let spans = program
+        .tiers
+        .as_ref()
+        .filter(|policy| matches!(policy.metric, Metric::PointsEarned))
+        .map(|policy| tiers::spans(program, policy, row, now));
+    let wanted = Wanted {
+        tier: spans.as_ref(),
+        held: badges,
+        counters: badges,
+        ..Wanted::default()
     };
-    let tier = match &program.tiers {
-        Some(policy) if matches!(policy.metric, Metric::PointsEarned) => {
-            Some(tiers::start(tx, program, policy, row, now)?)
-        }
-        _ => None,
-    };
+    let rows = state_rows::read(tx, row.id, &wanted)?;
     Ok(LoadedReferrer {
         id: row.id,
         external_id: row.external_id.clone(),
-        game,
-        tier,
+        game: game_of(&rows),
+        tier: spans.and_then(|_| tier_of(program, row, &rows)),
     })
 }
 

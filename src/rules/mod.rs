@@ -5,7 +5,7 @@ mod cache;
 pub mod preview;
 mod state;
 
-pub use state::{member_state, referrer};
+pub use state::{member_state, referrer, state_of, usage_of, usage_windows};
 
 pub use cache::RuleCache;
 

@@ -23,16 +23,39 @@ pub fn member_state(
     event: &Event,
     referrer: Option<Referrer>,
 ) -> AppResult<MemberState> {
+    let windows = usage_windows(rules, event);
+    let keys: Vec<String> = windows.iter().map(|(_, _, key)| key.clone()).collect();
+    let usage = counters::usage(tx, member.id, &keys)?;
+    let counts = counters::event_counts(tx, member.id)?
+        .into_iter()
+        .map(|(kind, count, _)| (kind, count))
+        .collect();
+    Ok(state_of(
+        program,
+        member,
+        counts,
+        usage_of(windows, &usage),
+        referrer,
+    ))
+}
+
+/// The windows of the rules for `event` that have limits: `(rule id, period, window key)`.
+pub fn usage_windows(rules: &RuleSet, event: &Event) -> Vec<(i64, Period, String)> {
     let local = period::local(rules.time_zone, event.occurred_at);
-    let windows: Vec<(i64, Period, String)> = rules
+    rules
         .rules()
         .iter()
         .filter(|r| r.event_type == event.kind)
         .flat_map(|r| r.limited_periods().map(move |p| (r.id, p, p.key(local))))
-        .collect();
-    let keys: Vec<String> = windows.iter().map(|(_, _, key)| key.clone()).collect();
-    let rows = counters::usage(tx, member.id, &keys)?;
-    let usage = windows
+        .collect()
+}
+
+/// The usage of each window, from stored rows `(rule id, window key, uses, points)`.
+pub fn usage_of(
+    windows: Vec<(i64, Period, String)>,
+    rows: &[(i64, String, i64, i64)],
+) -> HashMap<(i64, Period), Usage> {
+    windows
         .into_iter()
         .filter_map(|(rule_id, period, key)| {
             rows.iter()
@@ -45,12 +68,18 @@ pub fn member_state(
                     ((rule_id, period), usage)
                 })
         })
-        .collect();
-    let event_counts: HashMap<String, i64> = counters::event_counts(tx, member.id)?
-        .into_iter()
-        .map(|(kind, count, _)| (kind, count))
-        .collect();
-    Ok(MemberState {
+        .collect()
+}
+
+/// The member as earning rules see it, from what was read of it.
+pub fn state_of(
+    program: &Program,
+    member: &MemberRow,
+    event_counts: HashMap<String, i64>,
+    usage: HashMap<(i64, Period), Usage>,
+    referrer: Option<Referrer>,
+) -> MemberState {
+    MemberState {
         id: member.id,
         email: member.email.clone(),
         enrolled_at: member.enrolled_at,
@@ -60,7 +89,7 @@ pub fn member_state(
         event_counts,
         referrer,
         usage,
-    })
+    }
 }
 
 /// A member as the referrer of another.

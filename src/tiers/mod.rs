@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::db::DbConnection;
 use crate::db::models::members::MemberRow;
 use crate::db::models::stats::{self, Delta};
-use crate::db::models::tiers::{self as rows, NewTierChange, Spans, StandingColumns};
+use crate::db::models::tiers::{self as rows, NewTierChange, Spans, StandingColumns, Sums};
 use crate::engine::member::TierState;
 use crate::engine::period;
 use crate::engine::plan::{TierStart, after_reversal};
@@ -70,35 +70,53 @@ pub fn start(
     member: &MemberRow,
     at: NaiveDateTime,
 ) -> AppResult<TierStart> {
+    let sums = rows::sums(conn, member.id, &spans(program, policy, member, at))?;
+    Ok(start_from(program, policy, member, &sums))
+}
+
+/// The spans a member's tier measures at `at` add up.
+pub fn spans(
+    program: &Program,
+    policy: &TierPolicy,
+    member: &MemberRow,
+    at: NaiveDateTime,
+) -> Spans {
     let tz = program.time_zone;
-    let standing = standing(policy, member);
     let year = period::local(tz, at).year();
     let year_start = |y: i32| {
         NaiveDate::from_ymd_opt(y, 1, 1)
             .map_or_else(crate::db::earliest, |d| period::start_of_day(tz, d))
     };
-    let spans = Spans {
+    Spans {
         window_from: engine::window_start(policy.window, tz, at)
             .unwrap_or_else(crate::db::earliest),
-        qualified_at: standing.qualified_at,
+        qualified_at: standing(policy, member).qualified_at,
         last_year_from: year_start(year - 1),
         last_year_until: year_start(year),
         after: at,
-    };
-    let sums = rows::sums(conn, member.id, &spans)?;
+    }
+}
+
+/// The member's standing and measures, from the sums over its [`spans`].
+pub fn start_from(
+    program: &Program,
+    policy: &TierPolicy,
+    member: &MemberRow,
+    sums: &Sums,
+) -> TierStart {
     let unit = |value: i64| match policy.metric {
         Metric::PointsEarned => Decimal::from(value),
         Metric::QualifyingSpend { .. } => program.currency.from_minor(value),
     };
-    Ok(TierStart {
-        standing,
+    TierStart {
+        standing: standing(policy, member),
         measures: Measures {
             window: unit(sums.in_window),
             since_qualified: unit(sums.since_qualified),
             last_year: unit(sums.last_year),
         },
         after: unit(sums.after),
-    })
+    }
 }
 
 /// A change of level, as event outcomes report it.

@@ -51,14 +51,24 @@ pub struct Spans {
     pub after: NaiveDateTime,
 }
 
-/// Sums the member's activity over the spans the tier decisions use, in one query.
+impl Spans {
+    /// Where the earliest span starts: no activity before it counts.
+    pub fn earliest(&self) -> NaiveDateTime {
+        self.window_from
+            .min(self.qualified_at)
+            .min(self.last_year_from)
+    }
+}
+
+/// Sums the member's activity over the spans the tier decisions use, in one query that reads
+/// only the activity since the earliest span starts (an index range).
 pub fn sums(conn: &mut DbConnection, member_id: i64, spans: &Spans) -> QueryResult<Sums> {
     diesel::sql_query(
         "SELECT CAST(COALESCE(SUM(CASE WHEN occurred_at >= $1 THEN amount ELSE 0 END), 0) AS BIGINT) AS in_window,
                 CAST(COALESCE(SUM(CASE WHEN occurred_at > $2 THEN amount ELSE 0 END), 0) AS BIGINT) AS since_qualified,
                 CAST(COALESCE(SUM(CASE WHEN occurred_at >= $3 AND occurred_at < $4 THEN amount ELSE 0 END), 0) AS BIGINT) AS last_year,
                 CAST(COALESCE(SUM(CASE WHEN occurred_at > $5 THEN amount ELSE 0 END), 0) AS BIGINT) AS after
-         FROM qualifying_activity WHERE member_id = $6",
+         FROM qualifying_activity WHERE member_id = $6 AND occurred_at >= $7",
     )
     .bind::<Timestamp, _>(spans.window_from)
     .bind::<Timestamp, _>(spans.qualified_at)
@@ -66,6 +76,7 @@ pub fn sums(conn: &mut DbConnection, member_id: i64, spans: &Spans) -> QueryResu
     .bind::<Timestamp, _>(spans.last_year_until)
     .bind::<Timestamp, _>(spans.after)
     .bind::<BigInt, _>(member_id)
+    .bind::<Timestamp, _>(spans.earliest())
     .get_result(conn)
 }
 
