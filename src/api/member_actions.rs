@@ -1,18 +1,20 @@
 //! Member actions shared by the storefront's and the admins' routes, which differ only in who
 //! calls them.
 
+use std::sync::Arc;
+
 use actix_web::web;
 
 use crate::api::pagination::{Page, PageParams};
 use crate::api::views::{EntryView, MemberView, PointsMovement};
-use crate::db::{now_utc, write_tx};
+use crate::db::{DbConnection, now_utc, write_tx};
 use crate::error::AppResult;
 use crate::idempotency::{self, Done, Keyed, Reply};
 use crate::ledger::history;
 use crate::ledger::points::{self, Actor, AdjustPoints};
 use crate::ledger::posting::Cause;
 use crate::members::{self, UpdateMember};
-use crate::programs;
+use crate::programs::{self, Program};
 use crate::state::AppState;
 
 pub async fn show(
@@ -23,10 +25,25 @@ pub async fn show(
     state
         .run(move |conn| {
             let program = programs::by_id(conn, program_id)?;
-            let member = members::require(conn, program_id, &external_id)?;
-            MemberView::load(conn, &program, member)
+            view(conn, &program, &external_id)
         })
         .await
+}
+
+/// A member of a program already read (a storefront's, with its key).
+pub async fn show_in(
+    state: &web::Data<AppState>,
+    program: Arc<Program>,
+    external_id: String,
+) -> AppResult<MemberView> {
+    state
+        .run(move |conn| view(conn, &program, &external_id))
+        .await
+}
+
+fn view(conn: &mut DbConnection, program: &Program, external_id: &str) -> AppResult<MemberView> {
+    let member = members::require(conn, program.id, external_id)?;
+    MemberView::load(conn, program, member)
 }
 
 pub async fn update(

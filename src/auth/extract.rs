@@ -2,6 +2,7 @@
 //! JWT) and `Storefront` (API key). A handler that names one cannot run without it.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -13,6 +14,7 @@ use super::jwt::Audience;
 use super::scope::Scope;
 use crate::db::models::api_keys;
 use crate::error::AppError;
+use crate::programs::Program;
 use crate::state::AppState;
 
 /// An admin, from an admin JWT.
@@ -33,6 +35,8 @@ pub struct MemberPrincipal {
 pub struct Storefront {
     pub key_id: i64,
     pub program_id: i64,
+    /// The key's program, read with the key.
+    pub program: Arc<Program>,
     pub scopes: BTreeSet<Scope>,
 }
 
@@ -132,10 +136,10 @@ impl FromRequest for Storefront {
             })?;
             let invalid = || AppError::Unauthorized("the API key is invalid or revoked".into());
             let prefix = api_key::prefix_of(&key).ok_or_else(invalid)?.to_owned();
-            let row = state
+            let (row, program) = state
                 .run(move |conn| Ok(api_keys::find_active_by_prefix(conn, &prefix)?))
                 .await?
-                .filter(|row| api_key::matches(&key, &row.secret_digest))
+                .filter(|(row, _)| api_key::matches(&key, &row.secret_digest))
                 .ok_or_else(invalid)?;
             let scopes = row
                 .scopes
@@ -145,6 +149,7 @@ impl FromRequest for Storefront {
             Ok(Storefront {
                 key_id: row.id,
                 program_id: row.program_id,
+                program: Arc::new(Program::try_from(program)?),
                 scopes,
             })
         })

@@ -11,7 +11,6 @@ use crate::error::{AppError, AppResult, Problem};
 use crate::events::input::EventInput;
 use crate::events::outcome::EventOutcome;
 use crate::events::{self, Recorded};
-use crate::programs;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -37,12 +36,11 @@ async fn post_event(
     let shared = state.clone();
     let recorded = state
         .run(move |conn| {
-            let program = programs::by_id(conn, store.program_id)?;
             events::record(
                 conn,
                 &shared.rules,
                 &shared.game,
-                &program,
+                &store.program,
                 &body.0,
                 Some(store.key_id),
                 now_utc(),

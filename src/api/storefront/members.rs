@@ -70,7 +70,7 @@ async fn show(
 ) -> AppResult<HttpResponse> {
     store.require(Scope::MembersRead)?;
     Ok(HttpResponse::Ok()
-        .json(member_actions::show(&state, store.program_id, path.into_inner()).await?))
+        .json(member_actions::show_in(&state, store.program.clone(), path.into_inner()).await?))
 }
 
 /// Changes a member's email, name, birthday, or status (`active` / `suspended`).

@@ -3,8 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::programs::ProgramRow;
 use crate::db::DbConnection;
-use crate::db::schema::api_keys;
+use crate::db::schema::{api_keys, programs};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_keys)]
@@ -39,15 +40,16 @@ pub fn insert(conn: &mut DbConnection, new: &NewApiKey<'_>) -> QueryResult<ApiKe
         .get_result(conn)
 }
 
-/// The key with this prefix, unless it has been revoked.
+/// The key with this prefix, unless it has been revoked, with its program: one statement.
 pub fn find_active_by_prefix(
     conn: &mut DbConnection,
     prefix: &str,
-) -> QueryResult<Option<ApiKeyRow>> {
+) -> QueryResult<Option<(ApiKeyRow, ProgramRow)>> {
     api_keys::table
+        .inner_join(programs::table)
         .filter(api_keys::prefix.eq(prefix))
         .filter(api_keys::revoked_at.is_null())
-        .select(ApiKeyRow::as_select())
+        .select((ApiKeyRow::as_select(), ProgramRow::as_select()))
         .first(conn)
         .optional()
 }
