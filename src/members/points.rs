@@ -5,14 +5,15 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::EntryKind;
-use super::posting::{self, Cause, Credit, Posted, Spend};
 use crate::db::DbConnection;
 use crate::db::models::members as member_rows;
 use crate::domain::{self, Points};
 use crate::error::{AppError, AppResult};
-use crate::members::{self, MemberStatus};
+use crate::ledger::EntryKind;
+use crate::ledger::posting::{self, Cause, Credit, Posted, Spend};
 use crate::programs;
+
+use super::{MemberStatus, require};
 
 /// Points burnt at checkout.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -81,7 +82,7 @@ pub fn redeem(
         .as_deref()
         .map(|r| domain::text("reason", r, 500))
         .transpose()?;
-    let member = members::require(tx, program_id, external_id)?;
+    let member = require(tx, program_id, external_id)?;
     if member.status == MemberStatus::Suspended.as_str() {
         return Err(AppError::conflict(
             "member-suspended",
@@ -113,7 +114,7 @@ pub fn adjust(
         return Err(AppError::invalid("points", "points: must not be 0"));
     }
     let reason = domain::text("reason", &input.reason, 500)?;
-    let member = members::require(tx, program_id, external_id)?;
+    let member = require(tx, program_id, external_id)?;
     if member.status == MemberStatus::Closed.as_str() {
         return Err(AppError::conflict(
             "member-closed",
