@@ -28,12 +28,14 @@
 //! - Suspended members' events earn nothing here either; closed members keep what they had
 //!   (their leaderboard rows show no name).
 
+pub mod admin;
 pub mod badges;
 pub mod challenges;
 pub mod config;
 pub mod elements;
 mod grants;
 pub mod leaderboards;
+pub mod member;
 mod play;
 pub mod retro;
 mod scores;

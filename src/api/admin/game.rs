@@ -10,8 +10,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::pagination::{Page, PageParams};
 use crate::api::views::utc;
-use crate::db::{now_utc, write_tx};
 use crate::error::AppResult;
+use crate::gamification::admin;
 use crate::gamification::elements::{self, Definition, Element, NewElement};
 use crate::programs;
 use crate::rules::RuleStatus;
@@ -59,12 +59,7 @@ pub async fn create<D: Definition + ToSchema>(
 ) -> AppResult<HttpResponse> {
     let new = NewElement::<D>::from_json(body)?;
     let element = state
-        .run(move |conn| {
-            write_tx(conn, |tx| {
-                let program = programs::require(tx, &program)?;
-                elements::create(tx, &program, &new, now_utc())
-            })
-        })
+        .run(move |conn| admin::create_element(conn, &program, &new))
         .await?;
     Ok(HttpResponse::Created().json(ElementView::from(element)))
 }
@@ -115,12 +110,7 @@ pub async fn update<D: Definition + ToSchema>(
     definition: D,
 ) -> AppResult<HttpResponse> {
     let element = state
-        .run(move |conn| {
-            write_tx(conn, |tx| {
-                let program = programs::require(tx, &program)?;
-                elements::update(tx, &program, &slug, &definition, now_utc())
-            })
-        })
+        .run(move |conn| admin::update_element(conn, &program, &slug, &definition))
         .await?;
     Ok(HttpResponse::Ok().json(ElementView::from(element)))
 }
@@ -132,12 +122,7 @@ pub async fn set_status<D: Definition + ToSchema>(
     status: RuleStatus,
 ) -> AppResult<HttpResponse> {
     let element = state
-        .run(move |conn| {
-            write_tx(conn, |tx| {
-                let program = programs::require(tx, &program)?;
-                elements::set_status::<D>(tx, &program, &slug, status, now_utc())
-            })
-        })
+        .run(move |conn| admin::set_element_status::<D>(conn, &program, &slug, status))
         .await?;
     Ok(HttpResponse::Ok().json(ElementView::from(element)))
 }
