@@ -1,5 +1,5 @@
 //! How long the pure rules engine takes to decide one event: `engine::evaluate` on the demo
-//! programs' rule sets (compiled from `fidelio::demo::*::config().rules`, as the API would)
+//! programs' rule sets (compiled from `fidelio::tools::demo::*::config().rules`, as the API would)
 //! for a few representative events. No database, no HTTP.
 //!
 //! Run with `cargo bench --bench engine` (a release build). Std only: each case is warmed
@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, anyhow};
 use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
-use fidelio::demo::{self, ProgramConfig};
 use fidelio::engine::event::{Event, EventType, Item};
 use fidelio::engine::member::{MemberState, TierState, Usage};
 use fidelio::engine::period::Period;
 use fidelio::engine::rule::RuleDefinition;
 use fidelio::engine::{RuleSet, evaluate};
+use fidelio::tools::demo::{self, ProgramConfig};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 

@@ -1,5 +1,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    fidelio::cli::main()
+    fidelio::tools::cli::main()
 }

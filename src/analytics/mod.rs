@@ -6,13 +6,11 @@
 mod cohorts;
 mod game;
 mod member;
-mod settings;
 mod summary;
 
 pub use cohorts::{CohortReport, cohorts};
 pub use game::{BadgeFigures, ChallengeFigures};
 pub use member::{MemberProfile, profile};
-pub use settings::AnalyticsSettings;
 pub use summary::{Liability, Summary, liability, summary};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};

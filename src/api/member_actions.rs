@@ -7,13 +7,13 @@ use actix_web::web;
 
 use crate::api::pagination::{Page, PageParams};
 use crate::api::views::{EntryView, MemberView, PointsMovement};
-use crate::db::{DbConnection, now_utc, write_tx};
+use crate::db::{DbConnection, now_utc};
 use crate::error::AppResult;
 use crate::idempotency::{self, Done, Keyed, Reply};
 use crate::ledger::history;
-use crate::ledger::points::{self, Actor, AdjustPoints};
 use crate::ledger::posting::Cause;
-use crate::members::{self, UpdateMember};
+use crate::members::points::{self, Actor, AdjustPoints};
+use crate::members::{self, UpdateMember, account};
 use crate::programs::{self, Program};
 use crate::state::AppState;
 
@@ -54,11 +54,9 @@ pub async fn update(
 ) -> AppResult<MemberView> {
     state
         .run(move |conn| {
-            write_tx(conn, |tx| {
-                let program = programs::by_id(tx, program_id)?;
-                let member = members::update(tx, program_id, &external_id, &input, now_utc())?;
-                MemberView::load(tx, &program, member)
-            })
+            let member = account::update(conn, program_id, &external_id, &input)?;
+            let program = programs::by_id(conn, program_id)?;
+            MemberView::load(conn, &program, member)
         })
         .await
 }
@@ -71,11 +69,9 @@ pub async fn close(
 ) -> AppResult<MemberView> {
     state
         .run(move |conn| {
-            write_tx(conn, |tx| {
-                let program = programs::by_id(tx, program_id)?;
-                let member = members::close(tx, program_id, &external_id, cause, now_utc())?;
-                MemberView::load(tx, &program, member)
-            })
+            let member = account::close(conn, program_id, &external_id, cause)?;
+            let program = programs::by_id(conn, program_id)?;
+            MemberView::load(conn, &program, member)
         })
         .await
 }

@@ -4,7 +4,6 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::analytics::AnalyticsSettings;
 use crate::db::DbConnection;
 use crate::db::models::api_keys::ApiKeyRow;
 use crate::db::models::ledger::EntryRow;
@@ -16,6 +15,7 @@ use crate::gamification::streaks::StreakView;
 use crate::ledger::Balance;
 use crate::ledger::history::HistoryEntry;
 use crate::ledger::posting::Posted;
+use crate::programs::AnalyticsSettings;
 use crate::programs::Program;
 use crate::tiers::{self, TierView};
 

@@ -29,12 +29,14 @@
 //! - Suspended members' events earn nothing here either; closed members keep what they had
 //!   (their leaderboard rows show no name).
 
+pub mod admin;
 pub mod badges;
 pub mod challenges;
 pub mod config;
 pub mod elements;
 mod grants;
 pub mod leaderboards;
+pub mod member;
 pub mod retro;
 pub mod streaks;
 pub mod vouchers;

@@ -1,5 +1,8 @@
-//! Members: enrolment, profile changes, suspension and closing, and finding them.
+//! Members: enrolment, profile changes, suspension and closing, finding them, and moving
+//! their points by hand.
 
+pub mod account;
+pub mod points;
 mod referral_code;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};

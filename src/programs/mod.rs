@@ -1,6 +1,9 @@
 //! Loyalty programs: creating, changing and finding them, and their storefront keys.
 
+mod analytics_settings;
 pub mod api_keys;
+
+pub use analytics_settings::AnalyticsSettings;
 
 use std::str::FromStr;
 
@@ -10,7 +13,6 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::analytics::AnalyticsSettings;
 use crate::db::models::programs::{self as rows, NewProgram, ProgramChanges, ProgramRow};
 use crate::db::{DbConn, DbConnection, is_unique_violation, now_utc, write_tx};
 use crate::domain::{self, Currency};

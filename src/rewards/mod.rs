@@ -1,7 +1,9 @@
 //! The rewards catalogue: what members can spend points on, or receive as gifts.
 
+pub mod admin;
 mod code;
 pub mod redeem;
+pub mod storefront;
 pub mod vouchers;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

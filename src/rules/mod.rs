@@ -1,6 +1,7 @@
 //! Earning rules as an admin manages them: created, changed (each change a new version),
 //! disabled and enabled again; compiled into the rule set events are evaluated against.
 
+pub mod admin;
 mod cache;
 pub mod preview;
 mod state;

@@ -4,7 +4,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, body};
-use fidelio::demo::coffee;
+use fidelio::tools::demo::coffee;
 
 /// Three coffee members: `a` buys 10.00 and 20.00, reviews once and refers `b`, and gets the
 /// 10.00 refunded; `b` buys 30.00, is given 100 Stars and redeems `two-off` (60), used at

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use fidelio::bench::{self, Scenario, Settings};
 use fidelio::db::DatabaseUrl;
+use fidelio::tools::bench::{self, Scenario, Settings};
 
 use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, TestApp};
 

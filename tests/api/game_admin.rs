@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_problem};
-use fidelio::demo::{beauty, coffee};
+use fidelio::tools::demo::{beauty, coffee};
 
 fn purchase(id: &str, member: &str, amount: &str) -> Value {
     json!({"type": "purchase", "id": id, "member": member, "amount": amount, "payment": "card"})

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_problem};
-use fidelio::demo::beauty;
+use fidelio::tools::demo::beauty;
 
 fn purchase(id: &str, member: &str, at: &str, items: &[(&str, &str)]) -> Value {
     let total: f64 = items.iter().map(|(_, p)| p.parse::<f64>().unwrap()).sum();

@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{Reply, Shop, TestApp, assert_problem, body};
-use fidelio::demo::coffee;
+use fidelio::tools::demo::coffee;
 
 fn purchase(id: &str, member: &str, amount: &str) -> Value {
     json!({"type": "purchase", "id": id, "member": member, "amount": amount, "payment": "card"})

@@ -366,7 +366,7 @@ pub async fn assert_problem(response: reqwest::Response, status: StatusCode, cod
 impl TestApp {
     /// A demo program (configured through the admin API, as an admin would) with an
     /// all-scopes key.
-    pub async fn configured_shop(&self, config: fidelio::demo::ProgramConfig) -> Shop {
+    pub async fn configured_shop(&self, config: fidelio::tools::demo::ProgramConfig) -> Shop {
         let admin = self.admin_token().await;
         let slug = config.program["slug"].as_str().unwrap().to_owned();
         self.create_program(&admin, config.program.clone()).await;

@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{Shop, TestApp, assert_problem, body};
-use fidelio::demo::{beauty, coffee};
+use fidelio::tools::demo::{beauty, coffee};
 
 async fn redeem(app: &TestApp, shop: &Shop, member: &str, reward: &str) -> (StatusCode, Value) {
     let response = app

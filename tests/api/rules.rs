@@ -4,7 +4,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_problem, body};
-use fidelio::demo::{beauty, coffee};
+use fidelio::tools::demo::{beauty, coffee};
 
 async fn admin_call(
     app: &TestApp,

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Shop, TestApp, body};
 use fidelio::db::Backend;
-use fidelio::demo::coffee;
+use fidelio::tools::demo::coffee;
 
 /// Statements of a coffee purchase that moves the game layer (a streak, a badge counter or
 /// level, the weekly leaderboard), and of a storefront balance read, per backend:

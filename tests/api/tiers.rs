@@ -4,7 +4,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{Shop, TestApp, assert_problem, body};
-use fidelio::demo::{beauty, coffee};
+use fidelio::tools::demo::{beauty, coffee};
 
 async fn set_tier(app: &TestApp, shop: &Shop, member: &str, tier: &str) -> Value {
     let admin = app.admin_token().await;

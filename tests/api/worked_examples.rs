@@ -1,4 +1,4 @@
-//! Every worked example of PROGRAMS.md, on the demo configuration (`fidelio::demo`), in one
+//! Every worked example of PROGRAMS.md, on the demo configuration (`fidelio::tools::demo`), in one
 //! place. Each is also tested, with its variations, beside the feature it exercises.
 
 use std::sync::Arc;
@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::helpers::{TestApp, body};
-use fidelio::demo::{beauty, coffee};
+use fidelio::tools::demo::{beauty, coffee};
 
 async fn set_tier(app: &TestApp, program: &str, member: &str, tier: &str) {
     let admin = app.admin_token().await;

@@ -12,7 +12,6 @@ use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::views::utc;
 use crate::auth::AdminUser;
-use crate::db::{now_utc, write_tx};
 use crate::error::{AppResult, Problem};
 use crate::programs::{self, Program};
 use crate::rewards::{self, MemberLimit, Reward, RewardDefinition};
@@ -96,16 +95,10 @@ async fn create(
     path: web::Path<String>,
     body: Json<Value>,
 ) -> AppResult<HttpResponse> {
-    let view = state
-        .run(move |conn| {
-            write_tx(conn, |tx| {
-                let program = programs::require(tx, &path)?;
-                let reward = rewards::create(tx, &program, body.0, now_utc())?;
-                Ok(RewardView::new(&program, reward))
-            })
-        })
+    let (program, reward) = state
+        .run(move |conn| rewards::admin::create(conn, &path, body.0))
         .await?;
-    Ok(HttpResponse::Created().json(view))
+    Ok(HttpResponse::Created().json(RewardView::new(&program, reward)))
 }
 
 /// The catalogue, in creation order.
@@ -176,14 +169,8 @@ async fn update(
     body: Json<RewardDefinition>,
 ) -> AppResult<HttpResponse> {
     let (program, slug) = path.into_inner();
-    let view = state
-        .run(move |conn| {
-            write_tx(conn, |tx| {
-                let program = programs::require(tx, &program)?;
-                let reward = rewards::update(tx, &program, &slug, &body.0, now_utc())?;
-                Ok(RewardView::new(&program, reward))
-            })
-        })
+    let (program, reward) = state
+        .run(move |conn| rewards::admin::update(conn, &program, &slug, &body.0))
         .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(RewardView::new(&program, reward)))
 }

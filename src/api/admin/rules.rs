@@ -12,7 +12,7 @@ use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::views::utc;
 use crate::auth::AdminUser;
-use crate::db::{now_utc, write_tx};
+use crate::db::now_utc;
 use crate::engine::rule::RuleDefinition;
 use crate::error::{AppResult, Problem};
 use crate::programs;
@@ -89,12 +89,7 @@ async fn create(
 ) -> AppResult<HttpResponse> {
     let new = NewRule::from_json(body.0, "")?;
     let rule = state
-        .run(move |conn| {
-            write_tx(conn, |tx| {
-                let program = programs::require(tx, &path)?;
-                rules::create(tx, &program, &new, Some(admin.id), now_utc())
-            })
-        })
+        .run(move |conn| rules::admin::create(conn, &path, &new, Some(admin.id)))
         .await?;
     Ok(HttpResponse::Created().json(RuleView::from(rule)))
 }
@@ -166,12 +161,7 @@ async fn update(
 ) -> AppResult<HttpResponse> {
     let (program, slug) = path.into_inner();
     let rule = state
-        .run(move |conn| {
-            write_tx(conn, |tx| {
-                let program = programs::require(tx, &program)?;
-                rules::update(tx, &program, &slug, &body.0, Some(admin.id), now_utc())
-            })
-        })
+        .run(move |conn| rules::admin::update(conn, &program, &slug, &body.0, Some(admin.id)))
         .await?;
     Ok(HttpResponse::Ok().json(RuleView::from(rule)))
 }
@@ -183,12 +173,7 @@ async fn set_status(
     status: RuleStatus,
 ) -> AppResult<HttpResponse> {
     let rule = state
-        .run(move |conn| {
-            write_tx(conn, |tx| {
-                let program = programs::require(tx, &program)?;
-                rules::set_status(tx, &program, &slug, status, now_utc())
-            })
-        })
+        .run(move |conn| rules::admin::set_status(conn, &program, &slug, status))
         .await?;
     Ok(HttpResponse::Ok().json(RuleView::from(rule)))
 }

@@ -11,15 +11,14 @@ use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::views::{MemberView, utc};
 use crate::auth::AdminUser;
-use crate::db::models::members as member_rows;
 use crate::db::models::tiers::{self as tier_rows, TierChangeRow};
-use crate::db::{now_utc, write_tx};
 use crate::domain;
 use crate::engine::tiers::TierPolicy;
 use crate::error::{AppError, AppResult, Problem};
+use crate::gamification::admin;
 use crate::state::AppState;
 use crate::tiers::ManualTier;
-use crate::{gamification, members, programs, tiers};
+use crate::{members, programs};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(show)
@@ -121,24 +120,15 @@ async fn set_member_tier(
     let shared = state.clone();
     let view = state
         .run(move |conn| {
-            write_tx(conn, |tx| {
-                let program = programs::require(tx, &slug)?;
-                let game = shared.game.get(tx, &program)?;
-                let found = members::require(tx, program.id, &external_id)?;
-                // Locked like any balance change, so a concurrent event sees the new level.
-                let member = member_rows::lock(tx, found.id)?;
-                let now = now_utc();
-                let manual = ManualTier {
-                    tier: &tier,
-                    reason: &reason,
-                    held_until: held_until.map(|t| t.naive_utc()),
-                    admin_id: admin.id,
-                };
-                tiers::set_by_admin(tx, &program, &member, &manual, now)?;
-                gamification::badges::after_tier_set(tx, &program, &game, member.id, now)?;
-                let member = members::require(tx, program.id, &external_id)?;
-                MemberView::load(tx, &program, member)
-            })
+            let manual = ManualTier {
+                tier: &tier,
+                reason: &reason,
+                held_until: held_until.map(|t| t.naive_utc()),
+                admin_id: admin.id,
+            };
+            let (program, member) =
+                admin::set_member_tier(conn, &shared.game, &slug, &external_id, &manual)?;
+            MemberView::load(conn, &program, member)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))

@@ -7,11 +7,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::api::query::Query;
 use crate::auth::MemberPrincipal;
-use crate::db::{now_utc, write_tx};
+use crate::db::now_utc;
 use crate::error::{AppResult, Problem};
 use crate::gamification::badges::{self, MemberBadgeView};
 use crate::gamification::challenges::{self, MemberChallengeView};
 use crate::gamification::leaderboards::{self as boards, LeaderboardView, Reader};
+use crate::gamification::member;
 use crate::state::AppState;
 use crate::{members, programs};
 
@@ -77,13 +78,7 @@ async fn join_challenge(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let view = state
-        .run(move |conn| {
-            write_tx(conn, |tx| {
-                let member = members::require_own(tx, who.program_id, who.member_id)?;
-                let program = programs::by_id(tx, who.program_id)?;
-                challenges::join(tx, &program, member.id, &path, now_utc())
-            })
-        })
+        .run(move |conn| member::join_challenge(conn, who.program_id, who.member_id, &path))
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }

@@ -10,7 +10,7 @@ use crate::auth::{Scope, Storefront};
 use crate::db::now_utc;
 use crate::error::{AppResult, Problem};
 use crate::idempotency::{self, Done};
-use crate::ledger::points::{self, Actor, AdjustPoints, RedeemPoints};
+use crate::members::points::{self, Actor, AdjustPoints, RedeemPoints};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {

@@ -12,12 +12,11 @@ use crate::api::query::Query;
 use crate::api::redemption_actions::{self, RedeemReward};
 use crate::auth::{Scope, Storefront};
 use crate::db::models::rewards as reward_rows;
-use crate::db::{now_utc, write_tx};
 use crate::domain;
 use crate::error::{AppResult, Problem};
 use crate::ledger::posting::Cause;
 use crate::rewards::redeem::{Source, Voucher};
-use crate::rewards::vouchers;
+use crate::rewards::{storefront, vouchers};
 use crate::state::AppState;
 use crate::{members, programs};
 
@@ -122,10 +121,7 @@ async fn use_voucher(
         .transpose()?;
     let voucher = state
         .run(move |conn| {
-            write_tx(conn, |tx| {
-                let program = programs::by_id(tx, store.program_id)?;
-                vouchers::use_voucher(tx, &program, &path, order_id.as_deref(), now_utc())
-            })
+            storefront::use_voucher(conn, store.program_id, &path, order_id.as_deref())
         })
         .await?;
     Ok(HttpResponse::Ok().json(voucher))
@@ -151,12 +147,7 @@ async fn cancel(
         ..Cause::default()
     };
     let voucher = state
-        .run(move |conn| {
-            write_tx(conn, |tx| {
-                let program = programs::by_id(tx, store.program_id)?;
-                vouchers::cancel(tx, &program, &path, &cause, now_utc())
-            })
-        })
+        .run(move |conn| storefront::cancel(conn, store.program_id, &path, &cause))
         .await?;
     Ok(HttpResponse::Ok().json(voucher))
 }

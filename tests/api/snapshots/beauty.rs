@@ -7,7 +7,7 @@ use super::clock;
 use super::events::{Fields, event};
 use super::record::Recorder;
 use crate::helpers::{Shop, TestApp};
-use fidelio::demo::beauty;
+use fidelio::tools::demo::beauty;
 
 /// An event of `kind` at `when` (`MM-DDTHH:MM`, UTC, in 2026).
 fn on(kind: &str, id: &str, member: &str, when: &str) -> Value {

@@ -8,7 +8,7 @@ use super::clock;
 use super::events::{Fields, event, item};
 use super::record::Recorder;
 use crate::helpers::{Shop, TestApp};
-use fidelio::demo::coffee;
+use fidelio::tools::demo::coffee;
 
 /// A purchase paid by card at `when` (`MM-DDTHH:MM`, UTC, in 2026).
 fn buy(id: &str, member: &str, amount: &str, when: &str) -> Value {

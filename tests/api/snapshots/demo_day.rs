@@ -7,7 +7,7 @@ use super::clock;
 use super::events::{Fields, event, item};
 use super::record::Recorder;
 use crate::helpers::TestApp;
-use fidelio::demo::{beauty, coffee};
+use fidelio::tools::demo::{beauty, coffee};
 
 const COFFEE_MEMBERS: [&str; 4] = ["amy", "ben", "cat", "dov"];
 const BEAUTY_MEMBERS: [&str; 6] = ["eli", "fei", "gia", "hoa", "ines", "jon"];

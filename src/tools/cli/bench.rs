@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use crate::bench::{self, Scenario, Settings};
 use crate::config::DatabaseArgs;
+use crate::tools::bench::{self, Scenario, Settings};
 
 /// Which scenarios to run.
 #[derive(Debug, Clone, Copy, ValueEnum)]

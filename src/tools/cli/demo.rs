@@ -8,10 +8,10 @@ use rand::distr::Alphanumeric;
 
 use crate::db::models::admins;
 use crate::db::{Db, DbConnection, now_utc};
-use crate::demo::simulate::{Simulation, Style};
-use crate::demo::{beauty, coffee, load};
 use crate::engine::period;
 use crate::rules::RuleCache;
+use crate::tools::demo::simulate::{Simulation, Style};
+use crate::tools::demo::{beauty, coffee, load};
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -154,7 +154,7 @@ impl DemoArgs {
                 .map_err(|e| anyhow::anyhow!(e))?
                 .progress_chars("=> "),
         );
-        let written = crate::demo::bulk::generate(
+        let written = crate::tools::demo::bulk::generate(
             conn, &program, members, entries, self.seed, now, &progress,
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?;

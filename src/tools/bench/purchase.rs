@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use super::setup::Seeder;
-use crate::demo::coffee;
+use crate::tools::demo::coffee;
 
 /// Cheapest and dearest purchase, in cents.
 const CENTS: std::ops::RangeInclusive<u32> = 300..=3000;

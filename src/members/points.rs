@@ -5,14 +5,15 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::EntryKind;
-use super::posting::{self, Cause, Credit, Posted, Spend};
 use crate::db::DbConnection;
 use crate::db::models::members as member_rows;
 use crate::domain::{self, Points};
 use crate::error::{AppError, AppResult};
-use crate::members;
+use crate::ledger::EntryKind;
+use crate::ledger::posting::{self, Cause, Credit, Posted, Spend};
 use crate::programs;
+
+use super::require;
 
 /// Points burnt at checkout.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -81,7 +82,7 @@ pub fn redeem(
         .as_deref()
         .map(|r| domain::text("reason", r, 500))
         .transpose()?;
-    let member = members::require(tx, program_id, external_id)?;
+    let member = require(tx, program_id, external_id)?;
     member.status.check_may_spend("spend points")?;
     let spend = Spend {
         kind: EntryKind::Redeem,
@@ -108,7 +109,7 @@ pub fn adjust(
         return Err(AppError::invalid("points", "points: must not be 0"));
     }
     let reason = domain::text("reason", &input.reason, 500)?;
-    let member = members::require(tx, program_id, external_id)?;
+    let member = require(tx, program_id, external_id)?;
     member.status.check_open()?;
     let cause = actor.cause(Some(reason), None);
     if input.points < 0 {
