@@ -1,6 +1,8 @@
-//! The HTTP API: thin handlers grouped by client, and the OpenAPI document they generate.
+//! The HTTP API: the extractors that say who is calling, thin handlers grouped by client, and
+//! the OpenAPI document they generate.
 
 mod admin;
+pub mod extract;
 pub mod idempotent;
 pub mod json;
 mod member;

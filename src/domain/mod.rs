@@ -11,4 +11,4 @@ pub use currency::Currency;
 pub use invalid::Invalid;
 pub use member_status::{MemberStatus, Refusal};
 pub use points::Points;
-pub use text::{email, slug, text, time_zone};
+pub use text::{email, external_id, slug, text, time_zone};

@@ -76,6 +76,22 @@ pub fn time_zone(field: &str, value: &str) -> Result<Tz, Invalid> {
     })
 }
 
+/// Checks a storefront's id for a customer: visible ASCII that is safe in a URL path.
+pub fn external_id(value: &str) -> Result<String, Invalid> {
+    let valid = (1..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"/?#%\\".contains(&b));
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(Invalid::new(
+            "external_id",
+            "external_id: use 1 to 128 visible ASCII characters other than / ? # % \\",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

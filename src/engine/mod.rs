@@ -15,6 +15,7 @@ mod evaluate;
 pub mod event;
 pub mod expiry;
 pub mod game;
+pub mod input;
 pub mod leaderboards;
 pub mod member;
 pub mod outcome;

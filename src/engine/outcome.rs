@@ -1,6 +1,6 @@
 //! What an event earns: the engine's decision, before anything is written.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -78,4 +78,14 @@ pub struct Outcome {
     pub rewards: Vec<RewardGrant>,
     pub usage: Vec<UsageIncrement>,
     pub considered: Vec<Considered>,
+}
+
+/// How the awarded points split between available now and pending.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct Awarded {
+    pub available: i64,
+    pub pending: i64,
+    /// When the pending points become available.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub available_at: Option<DateTime<Utc>>,
 }

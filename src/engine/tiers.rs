@@ -129,6 +129,12 @@ impl TierPolicy {
         self.levels.iter().enumerate().find(|(_, l)| l.name == name)
     }
 
+    /// The index of a stored level name: the first level if there is none, or if the ladder
+    /// no longer has it.
+    pub fn index_of(&self, name: Option<&str>) -> usize {
+        name.and_then(|name| self.level(name)).map_or(0, |(i, _)| i)
+    }
+
     /// The highest level whose threshold `value` reaches.
     pub fn level_for(&self, value: Decimal) -> usize {
         self.levels

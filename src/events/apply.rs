@@ -4,7 +4,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::outcome::{Awarded, EventOutcome, EventRef, Reversed};
+use super::outcome::{EventOutcome, EventRef, Reversed};
 use crate::db::DbConnection;
 use crate::db::models::badges::{self as badge_rows, NewMemberBadge};
 use crate::db::models::challenges::{self as challenge_rows, Completion};
@@ -17,6 +17,7 @@ use crate::db::models::streaks as streak_rows;
 use crate::db::models::tiers as tier_rows;
 use crate::domain::Points;
 use crate::engine::event::{Event, EventType};
+use crate::engine::outcome::Awarded;
 use crate::engine::plan::{Loaded, Plan, PlannedVoucher, Report, VoucherCause, Who};
 use crate::error::AppResult;
 use crate::gamification::vouchers::VoucherIssue;

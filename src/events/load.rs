@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 
-use super::input::EventInput;
 use crate::db::DbConnection;
 use crate::db::models::event_state::{self as state_rows, StateRow, Wanted};
 use crate::db::models::events as event_rows;
@@ -18,6 +17,7 @@ use crate::engine::badges::Progress;
 use crate::engine::challenges::ChallengeProgress;
 use crate::engine::event::{Event, EventType};
 use crate::engine::game::{self, GameConfig, MemberGame, Needs};
+use crate::engine::input::EventInput;
 use crate::engine::member::MemberState;
 use crate::engine::period::{self, Period};
 use crate::engine::plan::{

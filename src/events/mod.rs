@@ -2,7 +2,6 @@
 //! pure engine, and writes the outcome, all in one transaction; its id makes it idempotent.
 
 mod apply;
-pub mod input;
 mod load;
 pub mod outcome;
 
@@ -11,7 +10,6 @@ use std::sync::Arc;
 use chrono::NaiveDateTime;
 
 use self::apply::Parties;
-use self::input::EventInput;
 use self::outcome::EventOutcome;
 use crate::db::models::events::{self as rows, EventRow, NewEvent};
 use crate::db::models::members::{self as member_rows, MemberRow};
@@ -19,6 +17,7 @@ use crate::db::{DbConn, DbConnection, is_unique_violation, write_tx};
 use crate::engine::RuleSet;
 use crate::engine::event::{Event, EventType};
 use crate::engine::game::GameConfig;
+use crate::engine::input::EventInput;
 use crate::engine::plan::{self, Settings};
 use crate::engine::tiers::Metric;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -70,7 +69,7 @@ pub fn record(
     now: NaiveDateTime,
 ) -> AppResult<Recorded> {
     let event = input.validate(&program.currency, now)?;
-    let digest = input.digest()?;
+    let digest = input.digest();
     if let Some(stored) = rows::find(conn, program.id, &event.id)? {
         return replay(stored, &digest);
     }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::engine::outcome::{Line, ReferrerAward};
+use crate::engine::outcome::{Awarded, Line, ReferrerAward};
 use crate::gamification::{BadgeEarned, ChallengeTouched};
 use crate::ledger::Balance;
 use crate::rewards::redeem::Voucher;
@@ -17,16 +17,6 @@ pub struct EventRef {
     #[serde(rename = "type")]
     pub kind: String,
     pub occurred_at: DateTime<Utc>,
-}
-
-/// How the awarded points split between available now and pending.
-#[derive(Debug, Default, Serialize, ToSchema)]
-pub struct Awarded {
-    pub available: i64,
-    pub pending: i64,
-    /// When the pending points become available.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub available_at: Option<DateTime<Utc>>,
 }
 
 /// What a refund took back.

@@ -27,11 +27,11 @@ use crate::engine::activity::{CompiledActivity, Measure, Play};
 use crate::engine::badges::{CompiledBadge, Progress};
 use crate::engine::condition::Facts;
 use crate::engine::game::{GameConfig, Grant};
+use crate::engine::input::EventInput;
 use crate::engine::member::MemberState;
 use crate::engine::period;
 use crate::engine::tiers::Metric;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::events::input::EventInput;
 use crate::programs::Program;
 use crate::tiers::{self, ChangeCause};
 

@@ -52,22 +52,6 @@ pub struct UpdateMember {
     pub status: Option<MemberStatus>,
 }
 
-/// Checks a storefront's id for a customer: visible ASCII that is safe in a URL path.
-pub fn external_id(value: &str) -> AppResult<String> {
-    let valid = (1..=128).contains(&value.len())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && !b"/?#%\\".contains(&b));
-    if valid {
-        Ok(value.to_owned())
-    } else {
-        Err(AppError::invalid(
-            "external_id",
-            "external_id: use 1 to 128 visible ASCII characters other than / ? # % \\",
-        ))
-    }
-}
-
 fn birthday(value: NaiveDate, today: NaiveDate) -> AppResult<NaiveDate> {
     if value > today || value.year() < 1900 {
         return Err(AppError::invalid(
@@ -89,7 +73,7 @@ pub fn enrol(
     input: &EnrolMember,
     now: NaiveDateTime,
 ) -> AppResult<MemberRow> {
-    let external_id = external_id(&input.external_id)?;
+    let external_id = domain::external_id(&input.external_id)?;
     let email = input
         .email
         .as_deref()

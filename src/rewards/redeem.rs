@@ -300,7 +300,7 @@ fn check_tier(program: &Program, member: &MemberRow, reward: &Reward) -> AppResu
     };
     let reached = program.tiers.as_ref().is_some_and(|policy| {
         let needed = policy.level(required).map(|(i, _)| i);
-        needed.is_some_and(|needed| crate::tiers::standing(policy, member).level >= needed)
+        needed.is_some_and(|needed| policy.index_of(member.tier.as_deref()) >= needed)
     });
     if reached {
         Ok(())

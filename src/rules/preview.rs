@@ -10,12 +10,13 @@ use utoipa::ToSchema;
 
 use super::NewRule;
 use crate::db::DbConnection;
+use crate::domain::Invalid;
+use crate::engine::input::EventInput;
 use crate::engine::member::{MemberState, Referrer, TierState};
+use crate::engine::outcome::Awarded;
 use crate::engine::outcome::{Considered, Line, ReferrerAward};
 use crate::engine::{self, RuleSet};
 use crate::error::AppResult;
-use crate::events::input::EventInput;
-use crate::events::outcome::Awarded;
 use crate::members;
 use crate::programs::Program;
 
@@ -155,13 +156,9 @@ fn hypothetical_state(
 }
 
 /// Puts `prefix` before the field an error names.
-fn prefix_field(error: crate::error::AppError, prefix: &str) -> crate::error::AppError {
-    match error {
-        crate::error::AppError::Validation(mut field) => {
-            field.detail = format!("{prefix}{}", field.detail);
-            field.field = format!("{prefix}{}", field.field);
-            crate::error::AppError::Validation(field)
-        }
-        other => other,
+fn prefix_field(error: Invalid, prefix: &str) -> Invalid {
+    Invalid {
+        detail: format!("{prefix}{}", error.detail),
+        field: format!("{prefix}{}", error.field),
     }
 }

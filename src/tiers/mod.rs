@@ -24,11 +24,7 @@ use crate::rewards::{
 /// A member's standing on the program's ladder (the first level if it has none recorded, or
 /// one the ladder no longer has).
 pub fn standing(policy: &TierPolicy, member: &MemberRow) -> Standing {
-    let level = member
-        .tier
-        .as_deref()
-        .and_then(|name| policy.level(name))
-        .map_or(0, |(i, _)| i);
+    let level = policy.index_of(member.tier.as_deref());
     Standing {
         level,
         since: member.tier_since.unwrap_or(member.enrolled_at),

@@ -9,8 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::analytics::{self, CohortReport, Liability, MemberProfile, Span, Summary};
+use crate::api::extract::AdminUser;
 use crate::api::query::Query;
-use crate::auth::AdminUser;
 use crate::db::models::analytics as rows;
 use crate::db::now_utc;
 use crate::error::{AppResult, Problem};

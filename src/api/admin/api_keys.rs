@@ -6,11 +6,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::extract::AdminUser;
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::views::ApiKeyView;
-use crate::auth::AdminUser;
 use crate::error::{AppResult, Problem};
 use crate::programs::{self, api_keys, api_keys::CreateApiKey};
 use crate::state::AppState;

@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::api::extract::AdminUser;
 use crate::api::query::Query;
-use crate::auth::AdminUser;
 use crate::db::now_utc;
 use crate::engine::badges::BadgeDefinition;
 use crate::error::{AppResult, Problem};

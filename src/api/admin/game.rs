@@ -162,7 +162,7 @@ macro_rules! element_routes {
             use $crate::api::json::Json;
             use $crate::api::pagination::Page;
             use $crate::api::query::Query;
-            use $crate::auth::AdminUser;
+            use $crate::api::extract::AdminUser;
             use $crate::error::{AppResult, Problem};
             use $crate::gamification::elements::NewElement;
             use $crate::rules::RuleStatus;

@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::api::extract::AdminUser;
 use crate::api::query::Query;
-use crate::auth::AdminUser;
 use crate::db::now_utc;
 use crate::engine::leaderboards::LeaderboardDefinition;
 use crate::error::{AppResult, Problem};

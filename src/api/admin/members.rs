@@ -5,12 +5,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::extract::AdminUser;
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::views::{EntryView, MemberView, PointsMovement};
 use crate::api::{idempotent, member_actions};
-use crate::auth::AdminUser;
 use crate::db::models::members::MemberFilter;
 use crate::domain::MemberStatus;
 use crate::error::{AppResult, Problem};

@@ -3,11 +3,11 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::extract::AdminUser;
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::views::ProgramView;
-use crate::auth::AdminUser;
 use crate::error::{AppResult, Problem};
 use crate::programs::{self, CreateProgram, UpdateProgram};
 use crate::state::AppState;

@@ -7,11 +7,11 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::extract::AdminUser;
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::views::utc;
-use crate::auth::AdminUser;
 use crate::db::now_utc;
 use crate::engine::rule::RuleDefinition;
 use crate::error::{AppResult, Problem};

@@ -6,11 +6,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::extract::AdminUser;
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::views::{MemberView, utc};
-use crate::auth::AdminUser;
 use crate::db::models::tiers::{self as tier_rows, TierChangeRow};
 use crate::domain;
 use crate::engine::tiers::TierPolicy;

@@ -5,8 +5,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::extract::MemberPrincipal;
 use crate::api::query::Query;
-use crate::auth::MemberPrincipal;
 use crate::db::now_utc;
 use crate::error::{AppResult, Problem};
 use crate::gamification::badges::{self, MemberBadgeView};

@@ -5,10 +5,10 @@ mod game;
 use actix_web::{HttpResponse, get, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::extract::MemberPrincipal;
 use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::views::{EntryView, MemberView};
-use crate::auth::MemberPrincipal;
 use crate::db::now_utc;
 use crate::error::{AppResult, Problem};
 use crate::gamification::streaks;

@@ -5,12 +5,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::extract::MemberPrincipal;
 use crate::api::idempotent;
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::redemption_actions::{self, RedeemReward};
-use crate::auth::MemberPrincipal;
 use crate::db::models::rewards as reward_rows;
 use crate::db::now_utc;
 use crate::error::{AppResult, Problem};

@@ -3,12 +3,13 @@
 use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::extract::Storefront;
 use crate::api::json::Json;
-use crate::auth::{Scope, Storefront};
+use crate::auth::Scope;
 use crate::db::models::events as event_rows;
 use crate::db::now_utc;
+use crate::engine::input::EventInput;
 use crate::error::{AppError, AppResult, Problem};
-use crate::events::input::EventInput;
 use crate::events::outcome::EventOutcome;
 use crate::events::{self, Recorded};
 use crate::state::AppState;

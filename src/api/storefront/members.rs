@@ -3,13 +3,14 @@
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::extract::Storefront;
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::views::{EntryView, MemberView, TokenView};
 use crate::api::{idempotent, member_actions};
+use crate::auth::Scope;
 use crate::auth::jwt::Audience;
-use crate::auth::{Scope, Storefront};
 use crate::db::now_utc;
 use crate::error::{AppResult, Problem};
 use crate::idempotency::{self, Done};

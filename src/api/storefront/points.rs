@@ -3,10 +3,11 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::extract::Storefront;
 use crate::api::json::Json;
 use crate::api::views::PointsMovement;
 use crate::api::{idempotent, member_actions};
-use crate::auth::{Scope, Storefront};
+use crate::auth::Scope;
 use crate::db::now_utc;
 use crate::error::{AppResult, Problem};
 use crate::idempotency::{self, Done};

@@ -5,12 +5,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::extract::Storefront;
 use crate::api::idempotent;
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::redemption_actions::{self, RedeemReward};
-use crate::auth::{Scope, Storefront};
+use crate::auth::Scope;
 use crate::db::models::rewards as reward_rows;
 use crate::domain;
 use crate::error::{AppResult, Problem};

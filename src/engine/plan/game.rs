@@ -6,12 +6,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDateTime;
 
-use super::decide::Planner;
-use super::{
-    BadgeEarned, ChallengeReport, ChallengeWrite, PlannedVoucher, TierReport, VoucherCause, Who,
-};
+use super::planner::Planner;
+use super::{ChallengeReport, ChallengeWrite, PlannedVoucher, TierReport, VoucherCause, Who};
 use crate::engine::activity::Play;
-use crate::engine::game::{self, Grant};
+use crate::engine::game;
 use crate::engine::outcome::Outcome;
 
 /// What the game layer decided for the member, for the rest of the plan.
@@ -190,47 +188,4 @@ pub(super) fn tier_badges(
         }
     }
     bonus
-}
-
-/// Badge levels to record for `who`, with their bonus credits; what each earned.
-pub(super) fn badge_credits(
-    planner: &mut Planner<'_>,
-    who: Who,
-    grants: &[Grant],
-    available_at: NaiveDateTime,
-) -> Vec<BadgeEarned> {
-    let config = planner.settings.game;
-    let mut earned = Vec::with_capacity(grants.len());
-    for grant in grants {
-        let Some(badge) = config.badge(grant.badge_id) else {
-            continue;
-        };
-        planner.plan.badges.push((who, grant.clone()));
-        let level_name = badge
-            .levels
-            .iter()
-            .find(|l| l.level == grant.level)
-            .and_then(|l| l.name.clone());
-        let reason = match &level_name {
-            Some(level) => format!("badge {} ({level})", badge.name),
-            None => format!("badge {}", badge.name),
-        };
-        planner.bonus_credit(who, grant.points, available_at, reason);
-        earned.push(BadgeEarned {
-            slug: badge.slug.clone(),
-            name: badge.name.clone(),
-            level: grant.level,
-            level_name,
-            points: grant.points,
-            member: match who {
-                Who::Member => None,
-                Who::Referrer => planner
-                    .loaded
-                    .referrer
-                    .as_ref()
-                    .map(|r| r.external_id.clone()),
-            },
-        });
-    }
-    earned
 }

@@ -10,6 +10,7 @@
 
 mod decide;
 mod game;
+mod planner;
 mod tier_track;
 
 pub use decide::decide;

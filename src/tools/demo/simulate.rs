@@ -11,9 +11,10 @@ use serde_json::json;
 
 use crate::db::models::members as member_rows;
 use crate::db::{DbConn, write_tx};
+use crate::engine::input::EventInput;
 use crate::engine::period;
 use crate::error::{AppError, AppResult};
-use crate::events::{self, input::EventInput};
+use crate::events;
 use crate::gamification::GameCache;
 use crate::jobs;
 use crate::members::{self, EnrolMember};

@@ -7,10 +7,8 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::domain::{self, Currency};
-use crate::engine::event::{Event, EventType, Item};
-use crate::error::{AppError, AppResult};
-use crate::members;
+use super::event::{Event, EventType, Item};
+use crate::domain::{self, Currency, Invalid};
 
 /// How far in the future an event's `occurred_at` may be (clock skew between servers).
 const FUTURE_TOLERANCE_MINUTES: i64 = 5;
@@ -62,38 +60,39 @@ pub struct EventInput {
 
 impl EventInput {
     /// SHA-256 of the event as posted, with decimals normalised (`"25.40"` equals `25.4`).
-    pub fn digest(&self) -> AppResult<String> {
+    pub fn digest(&self) -> String {
         let mut normal = self.clone();
         normal.amount = normal.amount.map(|a| a.normalize());
         normal.shipping = normal.shipping.map(|s| s.normalize());
         for item in &mut normal.items {
             item.unit_price = item.unit_price.normalize();
         }
-        let json = serde_json::to_vec(&normal).map_err(|e| AppError::Internal(e.into()))?;
-        Ok(hex::encode(Sha256::digest(json)))
+        // Plain data with string keys: serialising it cannot fail.
+        let json = serde_json::to_vec(&normal).unwrap_or_default();
+        hex::encode(Sha256::digest(json))
     }
 
     /// Checks every field; errors name it.
-    pub fn validate(&self, currency: &Currency, now: NaiveDateTime) -> AppResult<Event> {
-        let kind = EventType::parse(&self.kind)
-            .map_err(|e| AppError::invalid("type", format!("type: {e}")))?;
+    pub fn validate(&self, currency: &Currency, now: NaiveDateTime) -> Result<Event, Invalid> {
+        let kind =
+            EventType::parse(&self.kind).map_err(|e| Invalid::new("type", format!("type: {e}")))?;
         let valid_id =
             (1..=128).contains(&self.id.len()) && self.id.bytes().all(|b| b.is_ascii_graphic());
         if !valid_id {
-            return Err(AppError::invalid(
+            return Err(Invalid::new(
                 "id",
                 "id: use 1 to 128 visible ASCII characters",
             ));
         }
-        members::external_id(&self.member).map_err(|_| {
-            AppError::invalid(
+        domain::external_id(&self.member).map_err(|_| {
+            Invalid::new(
                 "member",
                 "member: use the member's external id (1 to 128 visible characters)",
             )
         })?;
         let occurred_at = self.occurred_at.map_or(now, |t| t.naive_utc());
         if occurred_at > now + Duration::minutes(FUTURE_TOLERANCE_MINUTES) {
-            return Err(AppError::invalid(
+            return Err(Invalid::new(
                 "occurred_at",
                 "occurred_at: must not be in the future",
             ));
@@ -101,7 +100,7 @@ impl EventInput {
         if let Some(given) = &self.currency
             && !given.eq_ignore_ascii_case(&currency.code)
         {
-            return Err(AppError::invalid(
+            return Err(Invalid::new(
                 "currency",
                 format!(
                     "currency: this program counts in {}, not {given}",
@@ -109,10 +108,10 @@ impl EventInput {
                 ),
             ));
         }
-        let money = |field: &str, value: Option<Decimal>| -> AppResult<Option<Decimal>> {
+        let money = |field: &str, value: Option<Decimal>| -> Result<Option<Decimal>, Invalid> {
             let Some(value) = value else { return Ok(None) };
             if value.is_sign_negative() {
-                return Err(AppError::invalid(
+                return Err(Invalid::new(
                     field,
                     format!("{field}: must not be negative"),
                 ));
@@ -123,7 +122,7 @@ impl EventInput {
         let amount = money("amount", self.amount)?;
         let shipping = money("shipping", self.shipping)?;
         if matches!(kind, EventType::Purchase | EventType::Refund) && amount.is_none() {
-            return Err(AppError::invalid(
+            return Err(Invalid::new(
                 "amount",
                 format!("amount: a {kind} needs the amount, as a decimal string"),
             ));
@@ -131,15 +130,12 @@ impl EventInput {
         if let (Some(amount), Some(shipping)) = (amount, shipping)
             && shipping > amount
         {
-            return Err(AppError::invalid(
-                "shipping",
-                "shipping: must not exceed amount",
-            ));
+            return Err(Invalid::new("shipping", "shipping: must not exceed amount"));
         }
         for (i, item) in self.items.iter().enumerate() {
             domain::text(&format!("items[{i}].sku"), &item.sku, 128)?;
             if item.quantity == 0 {
-                return Err(AppError::invalid(
+                return Err(Invalid::new(
                     format!("items[{i}].quantity"),
                     format!("items[{i}].quantity: must be at least 1"),
                 ));
@@ -154,7 +150,7 @@ impl EventInput {
         };
         let order_id = text("order_id", &self.order_id)?;
         if kind == EventType::Refund && order_id.is_none() {
-            return Err(AppError::invalid(
+            return Err(Invalid::new(
                 "order_id",
                 "order_id: a refund names the order it refunds",
             ));

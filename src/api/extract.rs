@@ -9,9 +9,9 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
-use super::api_key;
-use super::jwt::Audience;
-use super::scope::Scope;
+use crate::auth::Scope;
+use crate::auth::api_key;
+use crate::auth::jwt::Audience;
 use crate::db::models::api_keys;
 use crate::error::AppError;
 use crate::programs::Program;
@@ -77,7 +77,10 @@ fn bearer_token(req: &HttpRequest) -> Result<&str, AppError> {
         })
 }
 
-fn verified_claims(req: &HttpRequest, audience: Audience) -> Result<super::jwt::Claims, AppError> {
+fn verified_claims(
+    req: &HttpRequest,
+    audience: Audience,
+) -> Result<crate::auth::jwt::Claims, AppError> {
     let state = state(req)?;
     let token = bearer_token(req)?;
     state
