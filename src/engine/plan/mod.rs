@@ -11,6 +11,8 @@
 mod decide;
 mod game;
 mod planner;
+#[cfg(test)]
+mod tests;
 mod tier_track;
 
 pub use decide::decide;
