@@ -9,7 +9,6 @@ mod member;
 mod summary;
 
 pub use cohorts::{CohortReport, cohorts};
-pub use game::{BadgeFigures, ChallengeFigures};
 pub use member::{MemberProfile, profile};
 pub use summary::{Liability, Summary, liability, summary};
 

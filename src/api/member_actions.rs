@@ -42,8 +42,7 @@ pub async fn show_in(
 }
 
 fn view(conn: &mut DbConnection, program: &Program, external_id: &str) -> AppResult<MemberView> {
-    let member = members::require(conn, program.id, external_id)?;
-    MemberView::load(conn, program, member)
+    MemberView::read(conn, program, external_id)
 }
 
 pub async fn update(

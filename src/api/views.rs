@@ -147,7 +147,22 @@ impl MemberView {
         }
     }
 
-    /// The whole view of a member: who referred it, its tier and progress.
+    /// The whole view of the member `external_id`, read in one statement.
+    pub fn read(conn: &mut DbConnection, program: &Program, external_id: &str) -> AppResult<Self> {
+        let calendar = program
+            .tiers
+            .as_ref()
+            .map(|policy| tiers::calendar(program, policy, crate::db::now_utc()));
+        let found =
+            crate::members::find_for_view(conn, program.id, external_id, calendar.as_ref())?;
+        let tier = tiers::view_of(program, &found.member, &found.sums);
+        Ok(MemberView {
+            tier,
+            ..MemberView::new(found.member, found.referrer)
+        })
+    }
+
+    /// The whole view of a member already read: who referred it, its tier and progress.
     pub fn load(conn: &mut DbConnection, program: &Program, member: MemberRow) -> AppResult<Self> {
         let referred_by = member
             .referred_by

@@ -196,17 +196,6 @@ impl Db {
         })
     }
 
-    /// Opens the pool and applies pending migrations.
-    pub fn open(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> anyhow::Result<Self> {
-        let db = Db::connect(url, pool_size, timeout)?;
-        let applied = super::migrations::run_pending(&mut **db.get()?)?;
-        if !applied.is_empty() {
-            tracing::info!(?applied, "applied migrations");
-        }
-        tracing::debug!(database = %url, "database ready");
-        Ok(db)
-    }
-
     /// A connection from the pool; waits up to the pool's timeout for one.
     pub fn get(&self) -> Result<PooledConn, r2d2::Error> {
         self.pool.get()

@@ -135,6 +135,24 @@ pub struct CompiledBadge {
     pub levels: Vec<BadgeLevel>,
 }
 
+impl CompiledBadge {
+    /// The name of one of its levels, when it has one.
+    pub fn level_name(&self, level: i32) -> Option<String> {
+        self.levels
+            .iter()
+            .find(|l| l.level == level)
+            .and_then(|l| l.name.clone())
+    }
+
+    /// The reason a ledger entry of its bonus at `level` gives.
+    pub fn bonus_reason(&self, level: i32) -> String {
+        match self.level_name(level) {
+            Some(name) => format!("badge {} ({name})", self.name),
+            None => format!("badge {}", self.name),
+        }
+    }
+}
+
 /// What badges can refer to, by slug.
 pub struct BadgeContext<'a> {
     pub exponent: u32,

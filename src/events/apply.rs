@@ -20,7 +20,7 @@ use crate::engine::event::{Event, EventType};
 use crate::engine::outcome::Awarded;
 use crate::engine::plan::{Loaded, Plan, PlannedVoucher, Report, VoucherCause, Who};
 use crate::error::AppResult;
-use crate::gamification::vouchers::VoucherIssue;
+use crate::gamification::vouchers::{VoucherIssue, voucher_issue};
 use crate::gamification::{ChallengeTouched, RewardPaid};
 use crate::ledger::posting::{self, Cause, Credit, TakeBack};
 use crate::ledger::{Balance, EntryKind};
@@ -334,7 +334,7 @@ fn vouchers(
             (VoucherCause::Challenge(index), gift) => {
                 issued
                     .by_challenges
-                    .push((*index, challenge_voucher(reward, gift)));
+                    .push((*index, voucher_issue(reward, gift)));
             }
             (VoucherCause::Tier { reported }, Gift::Issued(voucher)) => {
                 if *reported {
@@ -348,27 +348,6 @@ fn vouchers(
         }
     }
     Ok(issued)
-}
-
-fn challenge_voucher(reward: &str, gift: Gift) -> VoucherIssue {
-    let not_issued = |note: String| VoucherIssue {
-        reward: reward.to_owned(),
-        issued: false,
-        id: None,
-        code: None,
-        note: Some(note),
-    };
-    match gift {
-        Gift::Issued(voucher) => VoucherIssue {
-            reward: reward.to_owned(),
-            issued: true,
-            id: Some(voucher.id),
-            code: Some(voucher.code),
-            note: None,
-        },
-        Gift::Unavailable => not_issued(format!("reward `{reward}` is inactive or out of stock")),
-        Gift::Missing => not_issued(format!("no reward `{reward}` in the catalogue")),
-    }
 }
 
 /// Leaderboard scores raised and lowered.

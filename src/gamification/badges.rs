@@ -8,7 +8,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::BadgeEarned;
-use super::elements::Kind;
+use super::config::Kind;
 use super::grants::{Granting, points_of};
 use crate::db::DbConnection;
 use crate::db::models::badges as rows;

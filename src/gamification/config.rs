@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 
 use serde::de::DeserializeOwned;
 
-use super::elements::{Definition, Kind};
 use crate::db::DbConnection;
 use crate::db::models::game_elements::{self as rows, ElementRow};
 use crate::domain::Invalid;
@@ -16,30 +15,27 @@ use crate::engine::challenges::ChallengeDefinition;
 use crate::engine::game::GameConfig;
 use crate::engine::leaderboards::LeaderboardDefinition;
 use crate::engine::streaks::StreakDefinition;
-use crate::engine::windows::CompiledWindow;
 use crate::error::AppResult;
 use crate::programs::Program;
 use crate::rules::RuleStatus;
 
-/// What active elements a definition may name, by slug.
-#[derive(Debug, Default)]
-pub struct References {
-    streaks: HashMap<String, i64>,
-    badges: HashMap<String, i64>,
-    challenges: HashMap<String, CompiledWindow>,
+/// The four kinds of game element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Badge,
+    Challenge,
+    Streak,
+    Leaderboard,
 }
 
-impl References {
-    pub fn streak(&self, slug: &str) -> Option<i64> {
-        self.streaks.get(slug).copied()
-    }
-
-    pub fn badge(&self, slug: &str) -> Option<i64> {
-        self.badges.get(slug).copied()
-    }
-
-    pub fn challenge_window(&self, slug: &str) -> Option<CompiledWindow> {
-        self.challenges.get(slug).copied()
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Badge => "badge",
+            Kind::Challenge => "challenge",
+            Kind::Streak => "streak",
+            Kind::Leaderboard => "leaderboard",
+        }
     }
 }
 
@@ -97,7 +93,7 @@ pub fn load(conn: &mut DbConnection, program: &Program) -> AppResult<GameConfig>
     })
 }
 
-fn parse<D: DeserializeOwned>(row: &ElementRow) -> Option<D> {
+pub(super) fn parse<D: DeserializeOwned>(row: &ElementRow) -> Option<D> {
     serde_json::from_str(&row.definition)
         .map_err(|e| tracing::error!(element = row.id, error = %e, "unreadable game element"))
         .ok()
@@ -110,59 +106,6 @@ fn usable<T>(row: &ElementRow, compiled: Result<T, Invalid>) -> Option<T> {
                 "game element left out: it no longer compiles")
         })
         .ok()
-}
-
-/// The active elements definitions may name.
-pub fn references(conn: &mut DbConnection, program: &Program) -> AppResult<References> {
-    let config = load(conn, program)?;
-    Ok(References {
-        streaks: config
-            .streaks
-            .iter()
-            .map(|s| (s.slug.clone(), s.id))
-            .collect(),
-        badges: config
-            .badges
-            .iter()
-            .map(|b| (b.slug.clone(), b.id))
-            .collect(),
-        challenges: config
-            .challenges
-            .iter()
-            .map(|c| (c.slug.clone(), c.window))
-            .collect(),
-    })
-}
-
-/// An active element that names the element `(kind, slug)`: its kind and slug.
-pub fn active_user_of(
-    conn: &mut DbConnection,
-    program: &Program,
-    kind: Kind,
-    slug: &str,
-) -> AppResult<Option<(Kind, String)>> {
-    fn names<D: Definition>(row: &ElementRow, kind: Kind, slug: &str) -> bool {
-        parse::<D>(row).is_some_and(|d| d.references().contains(&(kind, slug)))
-    }
-    let found = rows::all(conn, program.id)?
-        .into_iter()
-        .filter(|r| r.status == RuleStatus::Active.as_str())
-        .find_map(|row| {
-            let (user, names) = match row.kind.as_str() {
-                "badge" => (Kind::Badge, names::<BadgeDefinition>(&row, kind, slug)),
-                "challenge" => (
-                    Kind::Challenge,
-                    names::<ChallengeDefinition>(&row, kind, slug),
-                ),
-                "leaderboard" => (
-                    Kind::Leaderboard,
-                    names::<LeaderboardDefinition>(&row, kind, slug),
-                ),
-                _ => (Kind::Streak, false),
-            };
-            names.then_some((user, row.slug))
-        });
-    Ok(found)
 }
 
 /// Compiled game configurations per program, at their configuration version.

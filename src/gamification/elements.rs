@@ -7,13 +7,15 @@
 //! progress and scores already kept would mean something else under a new one. Create a new
 //! element instead; names, descriptions, thresholds, targets, rewards and sizes may change.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::config::{self, References};
+use super::config::{self, Kind, parse};
 use crate::db::models::game_elements::{self as rows, ElementRow};
 use crate::db::models::programs as program_rows;
 use crate::db::{DbConnection, is_unique_violation};
@@ -22,29 +24,10 @@ use crate::engine::badges::{BadgeContext, BadgeDefinition, Criterion};
 use crate::engine::challenges::{ChallengeDefinition, Goal};
 use crate::engine::leaderboards::{LeaderboardDefinition, LeaderboardPeriod};
 use crate::engine::streaks::StreakDefinition;
+use crate::engine::windows::CompiledWindow;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::programs::Program;
 use crate::rules::RuleStatus;
-
-/// The four kinds of game element.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Badge,
-    Challenge,
-    Streak,
-    Leaderboard,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Badge => "badge",
-            Kind::Challenge => "challenge",
-            Kind::Streak => "streak",
-            Kind::Leaderboard => "leaderboard",
-        }
-    }
-}
 
 /// A definition of one kind of element.
 pub trait Definition: Serialize + DeserializeOwned + Clone + PartialEq + Send + 'static {
@@ -58,6 +41,81 @@ pub trait Definition: Serialize + DeserializeOwned + Clone + PartialEq + Send + 
 
     /// Other elements it names: `(kind, slug)`.
     fn references(&self) -> Vec<(Kind, &str)>;
+}
+
+/// What active elements a definition may name, by slug.
+#[derive(Debug, Default)]
+pub struct References {
+    streaks: HashMap<String, i64>,
+    badges: HashMap<String, i64>,
+    challenges: HashMap<String, CompiledWindow>,
+}
+
+impl References {
+    pub fn streak(&self, slug: &str) -> Option<i64> {
+        self.streaks.get(slug).copied()
+    }
+
+    pub fn badge(&self, slug: &str) -> Option<i64> {
+        self.badges.get(slug).copied()
+    }
+
+    pub fn challenge_window(&self, slug: &str) -> Option<CompiledWindow> {
+        self.challenges.get(slug).copied()
+    }
+}
+
+/// The active elements definitions may name.
+pub fn references(conn: &mut DbConnection, program: &Program) -> AppResult<References> {
+    let config = config::load(conn, program)?;
+    Ok(References {
+        streaks: config
+            .streaks
+            .iter()
+            .map(|s| (s.slug.clone(), s.id))
+            .collect(),
+        badges: config
+            .badges
+            .iter()
+            .map(|b| (b.slug.clone(), b.id))
+            .collect(),
+        challenges: config
+            .challenges
+            .iter()
+            .map(|c| (c.slug.clone(), c.window))
+            .collect(),
+    })
+}
+
+/// An active element that names the element `(kind, slug)`: its kind and slug.
+pub fn active_user_of(
+    conn: &mut DbConnection,
+    program: &Program,
+    kind: Kind,
+    slug: &str,
+) -> AppResult<Option<(Kind, String)>> {
+    fn names<D: Definition>(row: &ElementRow, kind: Kind, slug: &str) -> bool {
+        parse::<D>(row).is_some_and(|d| d.references().contains(&(kind, slug)))
+    }
+    let found = rows::all(conn, program.id)?
+        .into_iter()
+        .filter(|r| r.status == RuleStatus::Active.as_str())
+        .find_map(|row| {
+            let (user, names) = match row.kind.as_str() {
+                "badge" => (Kind::Badge, names::<BadgeDefinition>(&row, kind, slug)),
+                "challenge" => (
+                    Kind::Challenge,
+                    names::<ChallengeDefinition>(&row, kind, slug),
+                ),
+                "leaderboard" => (
+                    Kind::Leaderboard,
+                    names::<LeaderboardDefinition>(&row, kind, slug),
+                ),
+                _ => (Kind::Streak, false),
+            };
+            names.then_some((user, row.slug))
+        });
+    Ok(found)
 }
 
 fn fixed_part<T: Serialize>(parts: T) -> Value {
@@ -214,7 +272,7 @@ pub fn create<D: Definition + ToSchema>(
     new: &NewElement<D>,
     now: NaiveDateTime,
 ) -> AppResult<Element<D>> {
-    let refs = config::references(tx, program)?;
+    let refs = references(tx, program)?;
     new.definition.check(program, &refs, &new.slug)?;
     let json = encode(&new.definition)?;
     let row = match rows::insert(tx, program.id, D::KIND.as_str(), &new.slug, &json, now) {
@@ -263,7 +321,7 @@ pub fn update<D: Definition>(
             ),
         ));
     }
-    let refs = config::references(tx, program)?;
+    let refs = references(tx, program)?;
     definition.check(program, &refs, slug)?;
     let row = rows::update(
         tx,
@@ -288,7 +346,7 @@ pub fn set_status<D: Definition>(
     let current: Element<D> = require(tx, program.id, slug)?;
     match status {
         RuleStatus::Disabled => {
-            if let Some(user) = config::active_user_of(tx, program, D::KIND, slug)? {
+            if let Some(user) = active_user_of(tx, program, D::KIND, slug)? {
                 return Err(AppError::conflict(
                     ErrorCode::ElementInUse,
                     format!(
@@ -301,7 +359,7 @@ pub fn set_status<D: Definition>(
             }
         }
         RuleStatus::Active => {
-            let refs = config::references(tx, program)?;
+            let refs = references(tx, program)?;
             current.definition.check(program, &refs, slug)?;
         }
     }

@@ -84,21 +84,13 @@ impl Granting<'_> {
                     earned_at: self.now,
                 },
             )?;
-            let level_name = badge
-                .levels
-                .iter()
-                .find(|l| l.level == grant.level)
-                .and_then(|l| l.name.clone());
-            let reason = match &level_name {
-                Some(level) => format!("badge {} ({level})", badge.name),
-                None => format!("badge {}", badge.name),
-            };
+            let reason = badge.bonus_reason(grant.level);
             member = self.credit(tx, member, grant.points, reason)?;
             earned.push(BadgeEarned {
                 slug: badge.slug.clone(),
                 name: badge.name.clone(),
                 level: grant.level,
-                level_name,
+                level_name: badge.level_name(grant.level),
                 points: grant.points,
                 member: for_other.then(|| member.external_id.clone()),
             });

@@ -1,15 +1,10 @@
 //! The reward voucher a completed challenge pays: a free voucher of a catalogue reward,
-//! issued in the completing event's transaction.
+//! issued in the completing event's transaction, and how the outcome reports it.
 
-use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::DbConnection;
-use crate::db::models::members::MemberRow;
-use crate::error::AppResult;
-use crate::programs::Program;
-use crate::rewards::redeem::{Gift, Source, gift_named};
+use crate::rewards::redeem::Gift;
 
 /// What became of a reward voucher a challenge pays.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -29,16 +24,10 @@ pub struct VoucherIssue {
     pub note: Option<String>,
 }
 
-/// Issues a free voucher of `reward` (a catalogue slug) to a member who completed a challenge
-/// (the member is locked). A reward that is missing, inactive or out of stock issues nothing,
-/// and the outcome says so: the completion and its points stand.
-pub fn issue_challenge_voucher(
-    tx: &mut DbConnection,
-    program: &Program,
-    member: &MemberRow,
-    reward: &str,
-    now: NaiveDateTime,
-) -> AppResult<VoucherIssue> {
+/// What became of the free voucher of `reward` (a catalogue slug) that a completed challenge
+/// pays: a reward that is missing, inactive or out of stock issues nothing, and the outcome
+/// says so; the completion and its points stand.
+pub fn voucher_issue(reward: &str, gift: Gift) -> VoucherIssue {
     let not_issued = |note: String| VoucherIssue {
         reward: reward.to_owned(),
         issued: false,
@@ -46,19 +35,15 @@ pub fn issue_challenge_voucher(
         code: None,
         note: Some(note),
     };
-    Ok(
-        match gift_named(tx, program, member, reward, Source::Challenge, None, now)? {
-            Gift::Issued(voucher) => VoucherIssue {
-                reward: reward.to_owned(),
-                issued: true,
-                id: Some(voucher.id),
-                code: Some(voucher.code),
-                note: None,
-            },
-            Gift::Unavailable => {
-                not_issued(format!("reward `{reward}` is inactive or out of stock"))
-            }
-            Gift::Missing => not_issued(format!("no reward `{reward}` in the catalogue")),
+    match gift {
+        Gift::Issued(voucher) => VoucherIssue {
+            reward: reward.to_owned(),
+            issued: true,
+            id: Some(voucher.id),
+            code: Some(voucher.code),
+            note: None,
         },
-    )
+        Gift::Unavailable => not_issued(format!("reward `{reward}` is inactive or out of stock")),
+        Gift::Missing => not_issued(format!("no reward `{reward}` in the catalogue")),
+    }
 }

@@ -12,9 +12,10 @@ use utoipa::ToSchema;
 use crate::db::DbConnection;
 use crate::db::models::ledger as ledger_rows;
 use crate::db::models::members::{
-    self as rows, MemberFilter, MemberRow, NewMember, ProfileChanges,
+    self as rows, MemberFilter, MemberForView, MemberRow, NewMember, ProfileChanges,
 };
 use crate::db::models::stats::{self, Delta};
+use crate::db::models::tiers::Calendar;
 use crate::domain::{self, Invalid, MemberStatus, Points};
 use crate::engine::birthday::month_day;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -182,6 +183,18 @@ pub fn require(
     external_id: &str,
 ) -> AppResult<MemberRow> {
     rows::find_by_external_id(conn, program_id, external_id)?
+        .ok_or_else(|| AppError::not_found(format!("no member `{external_id}` in this program")))
+}
+
+/// A member with its referrer's external id and, given the program's tier [`Calendar`] now,
+/// its tier sums: one statement.
+pub fn find_for_view(
+    conn: &mut DbConnection,
+    program_id: i64,
+    external_id: &str,
+    calendar: Option<&Calendar>,
+) -> AppResult<MemberForView> {
+    rows::find_for_view(conn, program_id, external_id, calendar)?
         .ok_or_else(|| AppError::not_found(format!("no member `{external_id}` in this program")))
 }
 

@@ -9,7 +9,9 @@ use utoipa::ToSchema;
 use crate::db::DbConnection;
 use crate::db::models::members::MemberRow;
 use crate::db::models::stats::{self, Delta};
-use crate::db::models::tiers::{self as rows, NewTierChange, Spans, StandingColumns, Sums};
+use crate::db::models::tiers::{
+    self as rows, Calendar, NewTierChange, Spans, StandingColumns, Sums,
+};
 use crate::engine::member::TierState;
 use crate::engine::period;
 use crate::engine::plan::{TierStart, after_reversal};
@@ -77,19 +79,30 @@ pub fn spans(
     member: &MemberRow,
     at: NaiveDateTime,
 ) -> Spans {
+    let calendar = calendar(program, policy, at);
+    Spans {
+        window_from: calendar.window_from,
+        qualified_at: standing(policy, member).qualified_at,
+        last_year_from: calendar.last_year_from,
+        last_year_until: calendar.last_year_until,
+        after: at,
+    }
+}
+
+/// The spans at `at` that are the same for every member: the window and the last calendar
+/// year, in program time.
+pub fn calendar(program: &Program, policy: &TierPolicy, at: NaiveDateTime) -> Calendar {
     let tz = program.time_zone;
     let year = period::local(tz, at).year();
     let year_start = |y: i32| {
         NaiveDate::from_ymd_opt(y, 1, 1)
             .map_or_else(crate::db::earliest, |d| period::start_of_day(tz, d))
     };
-    Spans {
+    Calendar {
         window_from: engine::window_start(policy.window, tz, at)
             .unwrap_or_else(crate::db::earliest),
-        qualified_at: standing(policy, member).qualified_at,
         last_year_from: year_start(year - 1),
         last_year_until: year_start(year),
-        after: at,
     }
 }
 
@@ -421,8 +434,15 @@ pub fn view(
     let Some(policy) = &program.tiers else {
         return Ok(None);
     };
+    let sums = rows::sums(conn, member.id, &spans(program, policy, member, now))?;
+    Ok(view_of(program, member, &sums))
+}
+
+/// The member's tier with progress, from the sums over its spans now (see [`calendar`]).
+pub fn view_of(program: &Program, member: &MemberRow, sums: &Sums) -> Option<TierView> {
+    let policy = program.tiers.as_ref()?;
     let standing = standing(policy, member);
-    let measures = measures(conn, program, policy, member, now)?;
+    let measures = start_from(program, policy, member, sums).measures;
     let level = &policy.levels[standing.level];
     let amount = |value: Decimal| match policy.metric {
         Metric::PointsEarned => serde_json::json!(i64::try_from(value.floor()).unwrap_or(0)),
@@ -450,7 +470,7 @@ pub fn view(
             summary,
         }
     });
-    Ok(Some(TierView {
+    Some(TierView {
         name: level.name.clone(),
         since: standing.since.and_utc(),
         held_until: standing.held_until.map(|t| t.and_utc()),
@@ -459,5 +479,5 @@ pub fn view(
         benefits: level.benefits.clone(),
         progress: amount(measures.window),
         next,
-    }))
+    })
 }

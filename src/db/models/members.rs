@@ -1,8 +1,11 @@
 //! Members and their stored balances.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamp};
 
+use super::tiers::{Calendar, Sums};
 use crate::db::schema::members;
 use crate::db::{DbConnection, lower};
 use crate::domain::MemberStatus;
@@ -142,6 +145,86 @@ pub fn find_by_external_id(
         .select(MemberRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// A member as its view shows it: with its referrer's external id and its tier sums.
+pub struct MemberForView {
+    pub member: MemberRow,
+    pub referrer: Option<String>,
+    pub sums: Sums,
+}
+
+/// Reads a member with its referrer's external id and, when `calendar` is given (the program
+/// has tiers), its qualifying activity in the tier window, since it qualified and in the last
+/// calendar year: one statement, each sum an index range of its own span.
+pub fn find_for_view(
+    conn: &mut DbConnection,
+    program_id: i64,
+    external_id: &str,
+    calendar: Option<&Calendar>,
+) -> QueryResult<Option<MemberForView>> {
+    let referrers = diesel::alias!(members as referrers);
+    let found = members::table
+        .left_join(
+            referrers.on(referrers
+                .field(members::id)
+                .nullable()
+                .eq(members::referred_by)),
+        )
+        .filter(members::program_id.eq(program_id))
+        .filter(members::external_id.eq(external_id));
+    let referrer = referrers.field(members::external_id).nullable();
+    let Some(calendar) = calendar else {
+        return found
+            .select((MemberRow::as_select(), referrer))
+            .first::<(MemberRow, Option<String>)>(conn)
+            .optional()
+            .map(|row| {
+                row.map(|(member, referrer)| MemberForView {
+                    member,
+                    referrer,
+                    sums: Sums::default(),
+                })
+            });
+    };
+    const SUM: &str = "(SELECT CAST(COALESCE(SUM(q.amount), 0) AS BIGINT) \
+                       FROM qualifying_activity q WHERE q.member_id = members.id AND ";
+    let in_window = sql::<BigInt>(SUM)
+        .sql("q.occurred_at >= ")
+        .bind::<Timestamp, _>(calendar.window_from)
+        .sql(")");
+    let since_qualified = sql::<BigInt>(SUM)
+        .sql("q.occurred_at > COALESCE(members.tier_qualified_at, members.enrolled_at))");
+    let last_year = sql::<BigInt>(SUM)
+        .sql("q.occurred_at >= ")
+        .bind::<Timestamp, _>(calendar.last_year_from)
+        .sql(" AND q.occurred_at < ")
+        .bind::<Timestamp, _>(calendar.last_year_until)
+        .sql(")");
+    found
+        .select((
+            MemberRow::as_select(),
+            referrer,
+            in_window,
+            since_qualified,
+            last_year,
+        ))
+        .first::<(MemberRow, Option<String>, i64, i64, i64)>(conn)
+        .optional()
+        .map(|row| {
+            row.map(
+                |(member, referrer, in_window, since_qualified, last_year)| MemberForView {
+                    member,
+                    referrer,
+                    sums: Sums {
+                        in_window,
+                        since_qualified,
+                        last_year,
+                        after: 0,
+                    },
+                },
+            )
+        })
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<MemberRow> {

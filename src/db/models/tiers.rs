@@ -26,7 +26,7 @@ pub fn add_activity(
 }
 
 /// Sums of a member's qualifying activity.
-#[derive(Debug, QueryableByName)]
+#[derive(Debug, Default, QueryableByName)]
 pub struct Sums {
     /// From `window_from` on.
     #[diesel(sql_type = BigInt)]
@@ -40,6 +40,15 @@ pub struct Sums {
     /// After `after`.
     #[diesel(sql_type = BigInt)]
     pub after: i64,
+}
+
+/// The spans of a tier that are the same for every member at one instant: the window and the
+/// last calendar year.
+#[derive(Debug, Clone, Copy)]
+pub struct Calendar {
+    pub window_from: NaiveDateTime,
+    pub last_year_from: NaiveDateTime,
+    pub last_year_until: NaiveDateTime,
 }
 
 /// The instants that bound the spans [`sums`] adds up.

@@ -14,7 +14,7 @@ use crate::engine::activity::Play;
 use crate::engine::condition::Facts;
 use crate::engine::evaluate;
 use crate::engine::event::{Event, EventType};
-use crate::engine::leaderboards::CompiledMetric;
+use crate::engine::leaderboards::{CompiledLeaderboard, CompiledMetric};
 use crate::engine::member::MemberState;
 use crate::engine::period;
 use crate::engine::refund::reversal;
@@ -177,7 +177,6 @@ impl<'a> Planner<'a> {
     /// own measure), the referrer's points-earned boards by what it was paid.
     fn scores(&mut self, play: &Play<'_>, points: i64, referrer_paid: Option<i64>) {
         let (settings, event) = (self.settings, self.event);
-        let tz = settings.time_zone;
         for board in settings
             .game
             .leaderboards
@@ -188,15 +187,7 @@ impl<'a> Planner<'a> {
             if delta <= 0 {
                 continue;
             }
-            let Some(period) = board.period_at(tz, event.occurred_at) else {
-                continue;
-            };
-            self.plan.scores.push(ScoreChange {
-                board_id: board.id,
-                period_key: period.key,
-                who: Who::Member,
-                delta,
-            });
+            self.score(board, event.occurred_at, Who::Member, delta);
         }
         let Some(paid) = referrer_paid.filter(|p| *p > 0) else {
             return;
@@ -205,14 +196,19 @@ impl<'a> Planner<'a> {
             if !matches!(board.metric, CompiledMetric::PointsEarned) {
                 continue;
             }
-            let Some(period) = board.period_at(tz, event.occurred_at) else {
-                continue;
-            };
+            self.score(board, event.occurred_at, Who::Referrer, paid);
+        }
+    }
+
+    /// A change of `who`'s score on `board`, in the board's period at `at` (none when `at` is
+    /// outside its periods).
+    fn score(&mut self, board: &CompiledLeaderboard, at: NaiveDateTime, who: Who, delta: i64) {
+        if let Some(period) = board.period_at(self.settings.time_zone, at) {
             self.plan.scores.push(ScoreChange {
                 board_id: board.id,
                 period_key: period.key,
-                who: Who::Referrer,
-                delta: paid,
+                who,
+                delta,
             });
         }
     }
@@ -299,15 +295,7 @@ impl<'a> Planner<'a> {
             if delta <= 0 {
                 continue;
             }
-            let Some(period) = board.period_at(tz, purchase.occurred_at) else {
-                continue;
-            };
-            self.plan.scores.push(ScoreChange {
-                board_id: board.id,
-                period_key: period.key,
-                who: Who::Member,
-                delta: -delta,
-            });
+            self.score(board, purchase.occurred_at, Who::Member, -delta);
         }
     }
 }

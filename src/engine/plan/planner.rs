@@ -169,21 +169,13 @@ fn badge_credits(
             continue;
         };
         planner.plan.badges.push((who, grant.clone()));
-        let level_name = badge
-            .levels
-            .iter()
-            .find(|l| l.level == grant.level)
-            .and_then(|l| l.name.clone());
-        let reason = match &level_name {
-            Some(level) => format!("badge {} ({level})", badge.name),
-            None => format!("badge {}", badge.name),
-        };
+        let reason = badge.bonus_reason(grant.level);
         planner.bonus_credit(who, grant.points, available_at, reason);
         earned.push(BadgeEarned {
             slug: badge.slug.clone(),
             name: badge.name.clone(),
             level: grant.level,
-            level_name,
+            level_name: badge.level_name(grant.level),
             points: grant.points,
             member: match who {
                 Who::Member => None,

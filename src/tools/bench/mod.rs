@@ -4,6 +4,7 @@
 //! workers, prints a markdown table of throughput and latency, then checks the money: the
 //! members' balances over HTTP against the bench's own count, and `verify` on the database.
 
+mod book;
 mod client;
 mod money;
 mod pool;
@@ -19,7 +20,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-pub use money::{MoneyCheck, START_BALANCE};
+pub use book::START_BALANCE;
+pub use money::MoneyCheck;
 pub use runner::Plan;
 pub use scenario::Scenario;
 pub use stats::Figures;

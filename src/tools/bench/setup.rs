@@ -10,8 +10,8 @@ use anyhow::bail;
 use reqwest::{Client, StatusCode};
 use serde_json::json;
 
+use super::book::{Book, START_BALANCE};
 use super::client::{Admin, Outcome, Storefront};
-use super::money::{Book, START_BALANCE};
 use super::pool;
 
 /// Attempts at finding a free program slug.
