@@ -185,7 +185,11 @@ impl Db {
         };
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
-            .min_idle(Some(1))
+            // Connections are opened when asked for, never in the background: a process that
+            // exits while the pool's thread is opening one crashes in OpenSSL's exit handlers
+            // (libpq's), which a short command or a test run does one time in ten. Used
+            // connections stay idle in the pool for the next request.
+            .min_idle(Some(0))
             .connection_timeout(timeout)
             .build(manager)
             .map_err(|e| anyhow::anyhow!("cannot connect to {url}: {e}"))?;
