@@ -1,6 +1,7 @@
 //! The database: backend selection, the connection pool, transactions, migrations, schema and
 //! the row models with their queries.
 
+pub mod batch;
 mod connection;
 pub mod migrations;
 pub mod models;

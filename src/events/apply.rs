@@ -1,11 +1,13 @@
 //! Applying an event's plan, in the event's transaction, to the locked member (and referrer):
-//! the analytics increments, the refund, every credit in order, rule usage, the game state,
-//! tier moves, vouchers and leaderboard scores; then the outcome the client sees.
+//! the refund, every credit in order, tier moves and vouchers now; the counters, rule usage,
+//! game state, qualifying activity and leaderboard scores (which nothing in the transaction
+//! reads again) into the batch sent last; then the outcome the client sees.
 
 use chrono::NaiveDateTime;
 
 use super::outcome::{EventOutcome, EventRef, Reversed};
 use crate::db::DbConnection;
+use crate::db::batch::Batch;
 use crate::db::models::badges::{self as badge_rows, NewMemberBadge};
 use crate::db::models::challenges::{self as challenge_rows, Completion};
 use crate::db::models::counters;
@@ -51,9 +53,10 @@ pub struct Recorded<'a> {
     pub now: NaiveDateTime,
 }
 
-/// Writes `plan` and returns the event's outcome.
+/// Writes `plan`, or adds it to `batch`, and returns the event's outcome.
 pub fn apply(
     tx: &mut DbConnection,
+    batch: &mut Batch<'_>,
     program: &Program,
     loaded: &Loaded,
     plan: &Plan,
@@ -62,7 +65,11 @@ pub fn apply(
 ) -> AppResult<EventOutcome> {
     let event = at.event;
     let member_id = parties.member.id;
-    counters::add_event(tx, member_id, event.kind.as_str(), loaded.merchandise_minor)?;
+    batch.push(counters::add_event(
+        member_id,
+        event.kind.as_str(),
+        loaded.merchandise_minor,
+    ));
     let months = &loaded.months;
     if !months.counted {
         stats::active_in_month(
@@ -78,12 +85,12 @@ pub fn apply(
         members::link_referrer(tx, member_id, referrer)?;
     }
     refund(tx, plan, parties, at)?;
-    let points = credit(tx, plan, parties, at)?;
-    count(tx, program, plan, member_id, points, at)?;
-    game(tx, plan, parties, at)?;
-    tier_moves(tx, program, plan, parties, at)?;
+    let points = credit(tx, batch, plan, parties, at)?;
+    count(batch, program, plan, member_id, points, at);
+    game(batch, plan, parties, at);
+    tier_moves(tx, batch, program, plan, parties, at)?;
     let vouchers = vouchers(tx, program, plan, parties, at.now)?;
-    scores(tx, plan, parties, at)?;
+    scores(batch, plan, parties, at);
     Ok(outcome(
         program,
         &plan.report,
@@ -96,13 +103,13 @@ pub fn apply(
 /// The event in the program's maintained totals (in the hour it occurred), with the points it
 /// issued (in the hour they were issued): one write when the hours are the same.
 fn count(
-    tx: &mut DbConnection,
+    batch: &mut Batch<'_>,
     program: &Program,
     plan: &Plan,
     member_id: i64,
     points: Delta,
     at: &Recorded<'_>,
-) -> AppResult<()> {
+) {
     let totals = &plan.totals;
     let mut delta = Delta {
         purchases: totals.purchases,
@@ -117,10 +124,9 @@ fn count(
     if stats::same_hour(occurred_at, at.now) {
         delta += points;
     } else {
-        stats::add(tx, program.id, member_id, at.now, &points)?;
+        batch.extend(stats::upsert(program.id, member_id, at.now, &points));
     }
-    stats::add(tx, program.id, member_id, occurred_at, &delta)?;
-    Ok(())
+    batch.extend(stats::upsert(program.id, member_id, occurred_at, &delta));
 }
 
 /// A refund's totals on its purchase, and the points it takes back.
@@ -164,6 +170,7 @@ fn refund(
 /// Returns what the credits add to the program's totals.
 fn credit(
     tx: &mut DbConnection,
+    batch: &mut Batch<'_>,
     plan: &Plan,
     parties: &mut Parties,
     at: &Recorded<'_>,
@@ -202,34 +209,28 @@ fn credit(
         totals += added;
     }
     for usage in &plan.usage {
-        counters::add_usage(
-            tx,
+        batch.push(counters::add_usage(
             parties.member.id,
             usage.rule_id,
             &usage.key,
             usage.points,
-        )?;
+        ));
     }
     Ok(totals)
 }
 
 /// Streaks, badge counters, challenge progress and badge levels.
-fn game(
-    tx: &mut DbConnection,
-    plan: &Plan,
-    parties: &mut Parties,
-    at: &Recorded<'_>,
-) -> AppResult<()> {
+fn game(batch: &mut Batch<'_>, plan: &Plan, parties: &mut Parties, at: &Recorded<'_>) {
     let (member_id, now) = (parties.member.id, at.now);
     for (streak_id, state) in &plan.streaks {
         if let Some(last) = state.last {
             let lengths = (state.current, state.longest, last);
-            streak_rows::set(tx, member_id, *streak_id, lengths, now)?;
+            batch.push(streak_rows::set(member_id, *streak_id, lengths, now));
         }
     }
     for (who, badge_id, value) in &plan.counters {
         if let Some(row) = parties.row(*who) {
-            badge_rows::set_progress(tx, row.id, *badge_id, *value, now)?;
+            batch.push(badge_rows::set_progress(row.id, *badge_id, *value, now));
         }
     }
     for step in &plan.challenges {
@@ -238,15 +239,14 @@ fn game(
             event_id: at.event_id,
             reward_points,
         });
-        challenge_rows::set_progress(
-            tx,
+        batch.push(challenge_rows::set_progress(
             member_id,
             step.challenge_id,
             &step.window_key,
             step.progress,
             completion.as_ref(),
             now,
-        )?;
+        ));
     }
     for (who, grant) in &plan.badges {
         let Some(row) = parties.row(*who) else {
@@ -261,14 +261,14 @@ fn game(
             event_id: Some(at.event_id),
             earned_at: now,
         };
-        badge_rows::insert(tx, &new)?;
+        batch.push(badge_rows::insert(&new));
     }
-    Ok(())
 }
 
 /// Qualifying activity and the standings it moved.
 fn tier_moves(
     tx: &mut DbConnection,
+    batch: &mut Batch<'_>,
     program: &Program,
     plan: &Plan,
     parties: &mut Parties,
@@ -276,7 +276,12 @@ fn tier_moves(
 ) -> AppResult<()> {
     for (who, amount, when) in &plan.qualifying {
         if let Some(row) = parties.row(*who) {
-            tier_rows::add_activity(tx, row.id, *when, *amount, Some(at.event_id))?;
+            batch.push(tier_rows::add_activity(
+                row.id,
+                *when,
+                *amount,
+                Some(at.event_id),
+            ));
         }
     }
     let cause = ChangeCause {
@@ -351,24 +356,18 @@ fn vouchers(
 }
 
 /// Leaderboard scores raised and lowered.
-fn scores(
-    tx: &mut DbConnection,
-    plan: &Plan,
-    parties: &mut Parties,
-    at: &Recorded<'_>,
-) -> AppResult<()> {
+fn scores(batch: &mut Batch<'_>, plan: &Plan, parties: &mut Parties, at: &Recorded<'_>) {
     for change in &plan.scores {
         let Some(row) = parties.row(change.who) else {
             continue;
         };
         let (board, key, member) = (change.board_id, &change.period_key, row.id);
-        if change.delta > 0 {
-            score_rows::raise(tx, board, key, member, change.delta, at.event_id, at.now)?;
+        batch.push(if change.delta > 0 {
+            score_rows::raise(board, key, member, change.delta, at.event_id, at.now)
         } else {
-            score_rows::lower(tx, board, key, member, -change.delta, at.now)?;
-        }
+            score_rows::lower(board, key, member, -change.delta, at.now)
+        });
     }
-    Ok(())
 }
 
 /// The outcome the client sees: the plan's report with the vouchers issued and the balance.

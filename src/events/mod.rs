@@ -11,6 +11,7 @@ use chrono::NaiveDateTime;
 
 use self::apply::Parties;
 use self::outcome::EventOutcome;
+use crate::db::batch::Batch;
 use crate::db::models::events::{self as rows, EventRow, NewEvent};
 use crate::db::models::members::{self as member_rows, MemberRow};
 use crate::db::{DbConn, DbConnection, is_unique_violation, write_tx};
@@ -37,6 +38,8 @@ enum Failure {
     IdTaken,
     /// Another request enrolled the member first; try again.
     Raced,
+    /// The event's member cannot have it (closed, unknown): unless it is a re-post.
+    Member(AppError),
     App(AppError),
 }
 
@@ -70,9 +73,8 @@ pub fn record(
 ) -> AppResult<Recorded> {
     let event = input.validate(&program.currency, now)?;
     let digest = input.digest();
-    if let Some(stored) = rows::find(conn, program.id, &event.id)? {
-        return replay(stored, &digest);
-    }
+    // A re-post is found by the insert of its id, which fails: one statement fewer for every
+    // new event than a look-up first.
     let compiled = Compiled {
         rules: cache.get(conn, program)?,
         game: games.get(conn, program)?,
@@ -81,7 +83,11 @@ pub fn record(
         let attempt = write_tx(conn, |tx| {
             // The member's lock first: inserting the event (which references the member)
             // before it would let two events of one member deadlock on PostgreSQL.
-            let member = member_for(tx, program, &input.member, now)?;
+            let member =
+                member_for(tx, program, &input.member, now).map_err(|failure| match failure {
+                    Failure::App(error) => Failure::Member(error),
+                    other => other,
+                })?;
             let new = NewEvent {
                 program_id: program.id,
                 external_id: &event.id,
@@ -104,16 +110,25 @@ pub fn record(
                     e.into()
                 }
             })?;
-            let (outcome, earned) =
+            let (outcome, earned, mut batch) =
                 decide_and_write(tx, program, &compiled, &event, &row, member, now)?;
             let json = serde_json::to_string(&outcome).map_err(|e| AppError::Internal(e.into()))?;
-            rows::complete(tx, row.id, &json, earned)?;
+            batch.push(rows::complete(row.id, json.clone(), earned));
+            batch.send(tx)?;
             Ok::<_, Failure>(json)
         });
         match attempt {
             Ok(json) => return Ok(Recorded::Created(json)),
             Err(Failure::App(error)) => return Err(error),
             Err(Failure::Raced) => continue,
+            // A re-post of an event whose member was closed since, or is unknown to it, is
+            // still answered with the stored reply.
+            Err(Failure::Member(error)) => {
+                return match rows::find(conn, program.id, &event.id)? {
+                    Some(stored) => replay(stored, &digest),
+                    None => Err(error),
+                };
+            }
             Err(Failure::IdTaken) => {
                 return match rows::find(conn, program.id, &event.id)? {
                     Some(stored) => replay(stored, &digest),
@@ -210,7 +225,7 @@ fn qualifying_spend(program: &Program, event: &Event) -> AppResult<Option<i64>> 
 }
 
 /// Decides what the event does to the member with one pure plan, and writes it; returns the
-/// outcome and the points the event's rules earned the member.
+/// outcome, the points the event's rules earned the member, and the writes left to send.
 fn decide_and_write(
     tx: &mut DbConnection,
     program: &Program,
@@ -219,7 +234,7 @@ fn decide_and_write(
     row: &EventRow,
     member: MemberRow,
     now: NaiveDateTime,
-) -> AppResult<(EventOutcome, i64)> {
+) -> AppResult<(EventOutcome, i64, Batch<'static>)> {
     let config = load::Compiled {
         rules: &compiled.rules,
         game: &compiled.game,
@@ -243,6 +258,15 @@ fn decide_and_write(
         event,
         now,
     };
-    let outcome = apply::apply(tx, program, &loaded, &plan, &mut parties, &recorded)?;
-    Ok((outcome, plan.rule_points))
+    let mut batch = Batch::default();
+    let outcome = apply::apply(
+        tx,
+        &mut batch,
+        program,
+        &loaded,
+        &plan,
+        &mut parties,
+        &recorded,
+    )?;
+    Ok((outcome, plan.rule_points, batch))
 }

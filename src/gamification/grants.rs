@@ -2,6 +2,7 @@
 //! caller's transaction, on a member it has locked.
 
 use chrono::NaiveDateTime;
+use diesel::RunQueryDsl;
 
 use super::BadgeEarned;
 use crate::db::DbConnection;
@@ -72,18 +73,16 @@ impl Granting<'_> {
             let Some(badge) = self.config.badge(grant.badge_id) else {
                 continue;
             };
-            rows::insert(
-                tx,
-                &NewMemberBadge {
-                    member_id: member.id,
-                    badge_id: grant.badge_id,
-                    level: grant.level,
-                    points: grant.points,
-                    source: self.source,
-                    event_id: self.event_id,
-                    earned_at: self.now,
-                },
-            )?;
+            rows::insert(&NewMemberBadge {
+                member_id: member.id,
+                badge_id: grant.badge_id,
+                level: grant.level,
+                points: grant.points,
+                source: self.source,
+                event_id: self.event_id,
+                earned_at: self.now,
+            })
+            .execute(tx)?;
             let reason = badge.bonus_reason(grant.level);
             member = self.credit(tx, member, grant.points, reason)?;
             earned.push(BadgeEarned {

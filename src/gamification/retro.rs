@@ -9,6 +9,7 @@
 //! short transaction with the member locked, re-reading what it holds, so events recorded
 //! meanwhile are neither lost nor paid twice. Closed and suspended members get nothing.
 
+use diesel::RunQueryDsl;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDateTime;
@@ -181,7 +182,7 @@ fn write_member(
             .map_or(0, |(_, p)| *p);
         let progress = progress.max(stored);
         if counts(badge) && progress > stored {
-            rows::set_progress(tx, member_id, badge.id, progress, now)?;
+            rows::set_progress(member_id, badge.id, progress, now).execute(tx)?;
         }
         let held: BTreeSet<i32> = rows::held_by(tx, badge.id, &[member_id])?
             .into_iter()

@@ -2,6 +2,7 @@
 //! decisions need, upgrades after activity, holds ending, admins setting a level by hand.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use diesel::RunQueryDsl;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -287,7 +288,7 @@ pub fn after_activity(
         return Ok(None);
     };
     if amount != 0 {
-        rows::add_activity(tx, member.id, at, amount, cause.event_id)?;
+        rows::add_activity(member.id, at, amount, cause.event_id).execute(tx)?;
     }
     let before = standing(policy, member);
     let measures = measures(tx, program, policy, member, at)?;

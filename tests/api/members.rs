@@ -309,3 +309,36 @@ async fn a_member_sees_its_own_profile_and_ledger() {
     assert_eq!(ledger["data"].as_array().unwrap().len(), 1);
     assert_eq!(ledger["data"][0]["points"], 25);
 }
+
+#[tokio::test]
+async fn a_re_posted_event_of_a_member_closed_since_gets_its_stored_reply() {
+    let app = TestApp::spawn().await;
+    let shop = app.shop("shop").await;
+    app.store(&shop, Method::POST, "/v1/members")
+        .json(&json!({"external_id": "ana"}))
+        .send()
+        .await
+        .unwrap();
+    let purchase = json!({"type": "purchase", "id": "o-1", "member": "ana", "amount": "30.00"});
+    let first = app.event(&shop, purchase.clone()).await;
+    app.store(&shop, Method::POST, "/v1/members/ana/close")
+        .send()
+        .await
+        .unwrap();
+
+    let (status, again) = app.post_event(&shop, purchase).await;
+    assert_eq!((status, &again), (StatusCode::OK, &first));
+
+    let changed = json!({"type": "purchase", "id": "o-1", "member": "ana", "amount": "31.00"});
+    let (status, problem) = app.post_event(&shop, changed).await;
+    assert_eq!(
+        (status, problem["code"].clone()),
+        (StatusCode::CONFLICT, json!("event-conflict"))
+    );
+    let new = json!({"type": "purchase", "id": "o-2", "member": "ana", "amount": "30.00"});
+    let (status, problem) = app.post_event(&shop, new).await;
+    assert_eq!(
+        (status, problem["code"].clone()),
+        (StatusCode::CONFLICT, json!("member-closed"))
+    );
+}

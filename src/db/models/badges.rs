@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::batch::{Bind, Raw};
 use crate::db::schema::{badge_progress, member_badges};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -49,11 +50,21 @@ pub fn earned(conn: &mut DbConnection, member_id: i64) -> QueryResult<Vec<Member
 }
 
 /// Records a level earned. The caller holds the member's lock and checked it is not held.
-pub fn insert(conn: &mut DbConnection, new: &NewMemberBadge<'_>) -> QueryResult<MemberBadgeRow> {
-    diesel::insert_into(member_badges::table)
-        .values(new)
-        .returning(member_badges::all_columns)
-        .get_result(conn)
+pub fn insert(new: &NewMemberBadge<'_>) -> Raw {
+    Raw::new(
+        "INSERT INTO member_badges \
+         (member_id, badge_id, level, points, source, event_id, earned_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        vec![
+            Bind::BigInt(new.member_id),
+            Bind::BigInt(new.badge_id),
+            Bind::Integer(new.level),
+            Bind::BigInt(new.points),
+            Bind::Text(new.source.to_owned()),
+            Bind::MaybeBigInt(new.event_id),
+            Bind::At(new.earned_at),
+        ],
+    )
 }
 
 /// The counters of these badges for a member: `(badge id, progress)`.
@@ -80,31 +91,19 @@ pub fn all_progress(conn: &mut DbConnection, member_id: i64) -> QueryResult<Vec<
         .load(conn)
 }
 
-/// Sets a counter. The caller holds the member's lock.
-pub fn set_progress(
-    conn: &mut DbConnection,
-    member_id: i64,
-    badge_id: i64,
-    progress: i64,
-    at: NaiveDateTime,
-) -> QueryResult<()> {
-    let updated = diesel::update(badge_progress::table.find((member_id, badge_id)))
-        .set((
-            badge_progress::progress.eq(progress),
-            badge_progress::updated_at.eq(at),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(badge_progress::table)
-            .values((
-                badge_progress::member_id.eq(member_id),
-                badge_progress::badge_id.eq(badge_id),
-                badge_progress::progress.eq(progress),
-                badge_progress::updated_at.eq(at),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
+/// Sets a counter.
+pub fn set_progress(member_id: i64, badge_id: i64, progress: i64, at: NaiveDateTime) -> Raw {
+    Raw::new(
+        "INSERT INTO badge_progress (member_id, badge_id, progress, updated_at) \
+         VALUES (?, ?, ?, ?) ON CONFLICT (member_id, badge_id) DO UPDATE \
+         SET progress = excluded.progress, updated_at = excluded.updated_at",
+        vec![
+            Bind::BigInt(member_id),
+            Bind::BigInt(badge_id),
+            Bind::BigInt(progress),
+            Bind::At(at),
+        ],
+    )
 }
 
 /// The levels of one badge these members hold: `(member id, level)`.

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::batch::{Bind, Raw};
 use crate::db::schema::challenge_progress;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -50,45 +51,43 @@ pub struct Completion {
     pub reward_points: i64,
 }
 
-/// Sets a member's progress in a window, and its completion. The caller holds the member's
-/// lock.
+/// Sets a member's progress in a window, and its completion.
 pub fn set_progress(
-    conn: &mut DbConnection,
     member_id: i64,
     challenge_id: i64,
     window_key: &str,
     progress: i64,
     completion: Option<&Completion>,
     at: NaiveDateTime,
-) -> QueryResult<()> {
-    let key = (member_id, challenge_id, window_key);
-    let updated = diesel::update(challenge_progress::table.find(key))
-        .set((
-            challenge_progress::progress.eq(progress),
-            challenge_progress::updated_at.eq(at),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(challenge_progress::table)
-            .values((
-                challenge_progress::member_id.eq(member_id),
-                challenge_progress::challenge_id.eq(challenge_id),
-                challenge_progress::window_key.eq(window_key),
-                challenge_progress::progress.eq(progress),
-                challenge_progress::updated_at.eq(at),
-            ))
-            .execute(conn)?;
-    }
-    if let Some(done) = completion {
-        diesel::update(challenge_progress::table.find(key))
-            .set((
-                challenge_progress::completed_at.eq(done.at),
-                challenge_progress::completed_event_id.eq(done.event_id),
-                challenge_progress::reward_points.eq(done.reward_points),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
+) -> Raw {
+    let mut binds = vec![
+        Bind::BigInt(member_id),
+        Bind::BigInt(challenge_id),
+        Bind::Text(window_key.to_owned()),
+        Bind::BigInt(progress),
+        Bind::At(at),
+    ];
+    let sql = "INSERT INTO challenge_progress \
+               (member_id, challenge_id, window_key, progress, updated_at";
+    let conflict = ") ON CONFLICT (member_id, challenge_id, window_key) DO UPDATE \
+                    SET progress = excluded.progress, updated_at = excluded.updated_at";
+    let Some(done) = completion else {
+        return Raw::new(format!("{sql}) VALUES (?, ?, ?, ?, ?{conflict}"), binds);
+    };
+    binds.extend([
+        Bind::At(done.at),
+        Bind::BigInt(done.event_id),
+        Bind::BigInt(done.reward_points),
+    ]);
+    Raw::new(
+        format!(
+            "{sql}, completed_at, completed_event_id, reward_points) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?{conflict}, completed_at = excluded.completed_at, \
+             completed_event_id = excluded.completed_event_id, \
+             reward_points = excluded.reward_points"
+        ),
+        binds,
+    )
 }
 
 /// Records that a member joined a window; `false` if it had joined already.

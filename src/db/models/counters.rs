@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::batch::{Bind, Raw};
 use crate::db::schema::{member_event_counts, rule_usage};
 
 /// Usage rows of a member for the given `(rule id, period key)` pairs: `(rule, key, uses, points)`.
@@ -26,32 +27,19 @@ pub fn usage(
         .load(conn)
 }
 
-/// Counts one more use of a rule by a member in a window. The caller holds the member's lock.
-pub fn add_usage(
-    conn: &mut DbConnection,
-    member_id: i64,
-    rule_id: i64,
-    key: &str,
-    points: i64,
-) -> QueryResult<()> {
-    let updated = diesel::update(rule_usage::table.find((member_id, rule_id, key)))
-        .set((
-            rule_usage::uses.eq(rule_usage::uses + 1),
-            rule_usage::points.eq(rule_usage::points + points),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(rule_usage::table)
-            .values((
-                rule_usage::member_id.eq(member_id),
-                rule_usage::rule_id.eq(rule_id),
-                rule_usage::period_key.eq(key),
-                rule_usage::uses.eq(1),
-                rule_usage::points.eq(points),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
+/// Counts one more use of a rule by a member in a window.
+pub fn add_usage(member_id: i64, rule_id: i64, key: &str, points: i64) -> Raw {
+    Raw::new(
+        "INSERT INTO rule_usage (member_id, rule_id, period_key, uses, points) \
+         VALUES (?, ?, ?, 1, ?) ON CONFLICT (member_id, rule_id, period_key) DO UPDATE \
+         SET uses = rule_usage.uses + 1, points = rule_usage.points + excluded.points",
+        vec![
+            Bind::BigInt(member_id),
+            Bind::BigInt(rule_id),
+            Bind::Text(key.to_owned()),
+            Bind::BigInt(points),
+        ],
+    )
 }
 
 /// A member's lifetime event counts: `(event type, events, amount in minor units)`.
@@ -69,28 +57,17 @@ pub fn event_counts(
         .load(conn)
 }
 
-/// Counts one more event of a type for a member. The caller holds the member's lock.
-pub fn add_event(
-    conn: &mut DbConnection,
-    member_id: i64,
-    event_type: &str,
-    amount_minor: i64,
-) -> QueryResult<()> {
-    let updated = diesel::update(member_event_counts::table.find((member_id, event_type)))
-        .set((
-            member_event_counts::events.eq(member_event_counts::events + 1),
-            member_event_counts::amount_minor.eq(member_event_counts::amount_minor + amount_minor),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(member_event_counts::table)
-            .values((
-                member_event_counts::member_id.eq(member_id),
-                member_event_counts::event_type.eq(event_type),
-                member_event_counts::events.eq(1),
-                member_event_counts::amount_minor.eq(amount_minor),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
+/// Counts one more event of a type by a member, with its amount.
+pub fn add_event(member_id: i64, event_type: &str, amount_minor: i64) -> Raw {
+    Raw::new(
+        "INSERT INTO member_event_counts (member_id, event_type, events, amount_minor) \
+         VALUES (?, ?, 1, ?) ON CONFLICT (member_id, event_type) DO UPDATE \
+         SET events = member_event_counts.events + 1, \
+         amount_minor = member_event_counts.amount_minor + excluded.amount_minor",
+        vec![
+            Bind::BigInt(member_id),
+            Bind::Text(event_type.to_owned()),
+            Bind::BigInt(amount_minor),
+        ],
+    )
 }

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::batch::{Bind, Raw};
 use crate::db::schema::events;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -69,19 +70,15 @@ pub fn insert(conn: &mut DbConnection, new: &NewEvent<'_>) -> QueryResult<EventR
 }
 
 /// Stores the outcome the event is answered with, and the points it earned.
-pub fn complete(
-    conn: &mut DbConnection,
-    id: i64,
-    outcome: &str,
-    points_earned: i64,
-) -> QueryResult<()> {
-    diesel::update(events::table.find(id))
-        .set((
-            events::outcome.eq(outcome),
-            events::points_earned.eq(points_earned),
-        ))
-        .execute(conn)
-        .map(drop)
+pub fn complete(id: i64, outcome: String, points_earned: i64) -> Raw {
+    Raw::new(
+        "UPDATE events SET outcome = ?, points_earned = ? WHERE id = ?",
+        vec![
+            Bind::Text(outcome),
+            Bind::BigInt(points_earned),
+            Bind::BigInt(id),
+        ],
+    )
 }
 
 /// The member's purchase with this order id, the earliest if several.

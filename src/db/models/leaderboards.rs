@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::batch::{Bind, Raw};
 use crate::db::schema::{leaderboard_scores as scores, members};
 
 /// A member's score, with who the member is.
@@ -37,53 +38,50 @@ const STANDING: StandingColumns = (
 /// Adds `delta` (positive) to a member's score; `seq` (the event's id) becomes when it was
 /// reached. The caller holds the member's lock.
 pub fn raise(
-    conn: &mut DbConnection,
     leaderboard_id: i64,
     period_key: &str,
     member_id: i64,
     delta: i64,
     seq: i64,
     at: NaiveDateTime,
-) -> QueryResult<()> {
-    let updated = diesel::update(scores::table.find((leaderboard_id, period_key, member_id)))
-        .set((
-            scores::score.eq(scores::score + delta),
-            scores::reached_seq.eq(seq),
-            scores::updated_at.eq(at),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(scores::table)
-            .values((
-                scores::leaderboard_id.eq(leaderboard_id),
-                scores::period_key.eq(period_key),
-                scores::member_id.eq(member_id),
-                scores::score.eq(delta),
-                scores::reached_seq.eq(seq),
-                scores::updated_at.eq(at),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
+) -> Raw {
+    Raw::new(
+        "INSERT INTO leaderboard_scores \
+         (leaderboard_id, period_key, member_id, score, reached_seq, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (leaderboard_id, period_key, member_id) DO UPDATE \
+         SET score = leaderboard_scores.score + excluded.score, \
+         reached_seq = excluded.reached_seq, updated_at = excluded.updated_at",
+        vec![
+            Bind::BigInt(leaderboard_id),
+            Bind::Text(period_key.to_owned()),
+            Bind::BigInt(member_id),
+            Bind::BigInt(delta),
+            Bind::BigInt(seq),
+            Bind::At(at),
+        ],
+    )
 }
 
 /// Takes `delta` off a member's score (a refund); when it was reached stays. Nothing if the
 /// member has no score in that period.
 pub fn lower(
-    conn: &mut DbConnection,
     leaderboard_id: i64,
     period_key: &str,
     member_id: i64,
     delta: i64,
     at: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::update(scores::table.find((leaderboard_id, period_key, member_id)))
-        .set((
-            scores::score.eq(scores::score - delta),
-            scores::updated_at.eq(at),
-        ))
-        .execute(conn)
-        .map(drop)
+) -> Raw {
+    Raw::new(
+        "UPDATE leaderboard_scores SET score = score - ?, updated_at = ? \
+         WHERE leaderboard_id = ? AND period_key = ? AND member_id = ?",
+        vec![
+            Bind::BigInt(delta),
+            Bind::At(at),
+            Bind::BigInt(leaderboard_id),
+            Bind::Text(period_key.to_owned()),
+            Bind::BigInt(member_id),
+        ],
+    )
 }
 
 fn period(

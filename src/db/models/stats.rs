@@ -4,9 +4,10 @@
 
 use chrono::{NaiveDateTime, Timelike};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+use diesel::sql_types::{BigInt, Integer, Text};
 
 use crate::db::DbConnection;
+use crate::db::batch::{Bind, Raw};
 
 /// Shards per program and hour: writers of different members rarely share a row.
 pub const SHARDS: i64 = 8;
@@ -91,19 +92,38 @@ impl std::ops::AddAssign for Delta {
     }
 }
 
-fn upsert_sql() -> String {
+/// Adds `delta` to the program's counters for the hour of `at`, in the member's shard; `None`
+/// if it adds nothing.
+pub fn upsert(program_id: i64, member_id: i64, at: NaiveDateTime, delta: &Delta) -> Option<Raw> {
+    if *delta == Delta::default() {
+        return None;
+    }
+    let hour = at
+        .with_minute(0)
+        .and_then(|t| t.with_second(0))
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(at);
+    let shard = i32::try_from(member_id.rem_euclid(SHARDS)).unwrap_or(0);
     let columns = COUNTERS.join(", ");
-    let placeholders: Vec<String> = (4..4 + COUNTERS.len()).map(|i| format!("${i}")).collect();
+    let values = vec!["?"; COUNTERS.len()].join(", ");
     let updates: Vec<String> = COUNTERS
         .iter()
         .map(|c| format!("{c} = stats_hourly.{c} + excluded.{c}"))
         .collect();
-    format!(
-        "INSERT INTO stats_hourly (program_id, hour, shard, {columns}) VALUES ($1, $2, $3, {}) \
-         ON CONFLICT (program_id, hour, shard) DO UPDATE SET {}",
-        placeholders.join(", "),
-        updates.join(", ")
-    )
+    let mut binds = vec![
+        Bind::BigInt(program_id),
+        Bind::At(hour),
+        Bind::Integer(shard),
+    ];
+    binds.extend(delta.values().iter().map(|v| Bind::BigInt(*v)));
+    Some(Raw::new(
+        format!(
+            "INSERT INTO stats_hourly (program_id, hour, shard, {columns}) VALUES (?, ?, ?, {values}) \
+             ON CONFLICT (program_id, hour, shard) DO UPDATE SET {}",
+            updates.join(", ")
+        ),
+        binds,
+    ))
 }
 
 /// Adds `delta` to the program's counters for the hour of `at`, in the member's shard.
@@ -114,26 +134,10 @@ pub fn add(
     at: NaiveDateTime,
     delta: &Delta,
 ) -> QueryResult<()> {
-    if *delta == Delta::default() {
-        return Ok(());
+    match upsert(program_id, member_id, at, delta) {
+        Some(write) => write.execute(conn).map(drop),
+        None => Ok(()),
     }
-    let hour = at
-        .with_minute(0)
-        .and_then(|t| t.with_second(0))
-        .and_then(|t| t.with_nanosecond(0))
-        .unwrap_or(at);
-    let shard = i32::try_from(member_id.rem_euclid(SHARDS)).unwrap_or(0);
-    let values = delta.values();
-    let query = diesel::sql_query(upsert_sql())
-        .bind::<BigInt, _>(program_id)
-        .bind::<Timestamp, _>(hour)
-        .bind::<Integer, _>(shard)
-        .into_boxed();
-    values
-        .iter()
-        .fold(query, |query, value| query.bind::<BigInt, _>(*value))
-        .execute(conn)
-        .map(drop)
 }
 
 /// Whether two instants fall in the same hour of the counters.

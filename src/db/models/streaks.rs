@@ -4,6 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::batch::{Bind, Raw};
 use crate::db::schema::member_streaks;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -25,35 +26,29 @@ pub fn of_member(conn: &mut DbConnection, member_id: i64) -> QueryResult<Vec<Str
         .load(conn)
 }
 
-/// Sets a member's streak. The caller holds the member's lock.
+/// Sets a member's streak.
 pub fn set(
-    conn: &mut DbConnection,
     member_id: i64,
     streak_id: i64,
     (current, longest, last): (i32, i32, NaiveDate),
     at: NaiveDateTime,
-) -> QueryResult<()> {
-    let updated = diesel::update(member_streaks::table.find((member_id, streak_id)))
-        .set((
-            member_streaks::current_length.eq(current),
-            member_streaks::longest_length.eq(longest),
-            member_streaks::last_period.eq(last),
-            member_streaks::updated_at.eq(at),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(member_streaks::table)
-            .values((
-                member_streaks::member_id.eq(member_id),
-                member_streaks::streak_id.eq(streak_id),
-                member_streaks::current_length.eq(current),
-                member_streaks::longest_length.eq(longest),
-                member_streaks::last_period.eq(last),
-                member_streaks::updated_at.eq(at),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
+) -> Raw {
+    Raw::new(
+        "INSERT INTO member_streaks \
+         (member_id, streak_id, current_length, longest_length, last_period, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (member_id, streak_id) DO UPDATE \
+         SET current_length = excluded.current_length, \
+         longest_length = excluded.longest_length, last_period = excluded.last_period, \
+         updated_at = excluded.updated_at",
+        vec![
+            Bind::BigInt(member_id),
+            Bind::BigInt(streak_id),
+            Bind::Integer(current),
+            Bind::Integer(longest),
+            Bind::Day(last),
+            Bind::At(at),
+        ],
+    )
 }
 
 /// The longest streak of every member who has one: `(member id, longest)`.

@@ -5,24 +5,20 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamp};
 
 use crate::db::DbConnection;
-use crate::db::schema::{members, qualifying_activity, tier_changes};
+use crate::db::batch::{Bind, Raw};
+use crate::db::schema::{members, tier_changes};
 
-pub fn add_activity(
-    conn: &mut DbConnection,
-    member_id: i64,
-    at: NaiveDateTime,
-    amount: i64,
-    event_id: Option<i64>,
-) -> QueryResult<()> {
-    diesel::insert_into(qualifying_activity::table)
-        .values((
-            qualifying_activity::member_id.eq(member_id),
-            qualifying_activity::occurred_at.eq(at),
-            qualifying_activity::amount.eq(amount),
-            qualifying_activity::event_id.eq(event_id),
-        ))
-        .execute(conn)
-        .map(drop)
+pub fn add_activity(member_id: i64, at: NaiveDateTime, amount: i64, event_id: Option<i64>) -> Raw {
+    Raw::new(
+        "INSERT INTO qualifying_activity (member_id, occurred_at, amount, event_id) \
+         VALUES (?, ?, ?, ?)",
+        vec![
+            Bind::BigInt(member_id),
+            Bind::At(at),
+            Bind::BigInt(amount),
+            Bind::MaybeBigInt(event_id),
+        ],
+    )
 }
 
 /// Sums of a member's qualifying activity.

@@ -201,15 +201,23 @@ impl<'a> Planner<'a> {
     }
 
     /// A change of `who`'s score on `board`, in the board's period at `at` (none when `at` is
-    /// outside its periods).
+    /// outside its periods), added to the plan's change of that score if it has one: a plan
+    /// changes each score once.
     fn score(&mut self, board: &CompiledLeaderboard, at: NaiveDateTime, who: Who, delta: i64) {
-        if let Some(period) = board.period_at(self.settings.time_zone, at) {
-            self.plan.scores.push(ScoreChange {
+        let Some(period) = board.period_at(self.settings.time_zone, at) else {
+            return;
+        };
+        let same = |c: &&mut ScoreChange| {
+            c.board_id == board.id && c.period_key == period.key && c.who == who
+        };
+        match self.plan.scores.iter_mut().find(same) {
+            Some(change) => change.delta += delta,
+            None => self.plan.scores.push(ScoreChange {
                 board_id: board.id,
                 period_key: period.key,
                 who,
                 delta,
-            });
+            }),
         }
     }
 
