@@ -1,5 +1,5 @@
-//! Statements sent together, and the hand-written statements (upserts) that the query builder
-//! cannot write for both backends at once.
+//! Statements sent together, and statements written by hand: the upserts the query builder
+//! cannot write for both backends at once, and reads whose shape is built at run time.
 //!
 //! A use case collects the writes whose results nothing in its transaction reads again (counters,
 //! progress, scores, the stored outcome) and sends them last. PostgreSQL receives them as one
@@ -7,10 +7,13 @@
 //! SQLite, which has no network between the service and its file, runs them one by one. The
 //! writes of one batch must touch different rows: on PostgreSQL they all see the same snapshot.
 
+use std::marker::PhantomData;
+
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::expression::{AppearsOnTable, TypedExpressionType, ValidGrouping, is_aggregate};
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text, Timestamp};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Date, Integer, Nullable, SqlType, Text, Timestamp, Untyped};
 
 use super::DbConnection;
 
@@ -142,6 +145,49 @@ impl QueryFragment<Sql> for Raw {
 impl QueryId for Raw {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+/// Rows of a hand-written `SELECT` are read by column name (`QueryableByName`).
+impl Query for Raw {
+    type SqlType = Untyped;
+}
+
+/// A hand-written expression of SQL type `T`, to select beside built ones.
+pub struct RawExpression<T> {
+    raw: Raw,
+    sql_type: PhantomData<T>,
+}
+
+impl<T> RawExpression<T> {
+    pub fn new(raw: Raw) -> Self {
+        RawExpression {
+            raw,
+            sql_type: PhantomData,
+        }
+    }
+}
+
+impl<T: SqlType + TypedExpressionType> Expression for RawExpression<T> {
+    type SqlType = T;
+}
+
+impl<T> QueryFragment<Sql> for RawExpression<T> {
+    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Sql>) -> QueryResult<()> {
+        self.raw.walk_ast(out)
+    }
+}
+
+impl<T> QueryId for RawExpression<T> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<T, Source> SelectableExpression<Source> for RawExpression<T> where Self: AppearsOnTable<Source> {}
+
+impl<T, Source> AppearsOnTable<Source> for RawExpression<T> where Self: Expression {}
+
+impl<T, GroupBy> ValidGrouping<GroupBy> for RawExpression<T> {
+    type IsAggregate = is_aggregate::Never;
 }
 
 impl<Conn> RunQueryDsl<Conn> for Raw {}

@@ -177,6 +177,10 @@ pub struct Db {
 impl Db {
     /// Opens the pool. Fails if the database cannot be reached within `timeout`.
     pub fn connect(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> anyhow::Result<Self> {
+        // libpq initialises OpenSSL with a clean-up at exit, which frees what a thread still
+        // closing or opening a connection uses: a process exiting then crashed (SIGSEGV).
+        // Initialised here first, OpenSSL registers no clean-up; the OS frees it all anyway.
+        openssl_sys::init();
         let statements = StatementCounter::default();
         let manager = ConnectionManager {
             url: url.clone(),
@@ -185,11 +189,7 @@ impl Db {
         };
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
-            // Connections are opened when asked for, never in the background: a process that
-            // exits while the pool's thread is opening one crashes in OpenSSL's exit handlers
-            // (libpq's), which a short command or a test run does one time in ten. Used
-            // connections stay idle in the pool for the next request.
-            .min_idle(Some(0))
+            .min_idle(Some(1))
             .connection_timeout(timeout)
             .build(manager)
             .map_err(|e| anyhow::anyhow!("cannot connect to {url}: {e}"))?;

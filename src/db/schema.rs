@@ -222,6 +222,15 @@ diesel::table! {
         occurred_at -> Timestamp,
         amount -> BigInt,
         event_id -> Nullable<BigInt>,
+        month -> Timestamp,
+    }
+}
+
+diesel::table! {
+    qualifying_months (member_id, month) {
+        member_id -> BigInt,
+        month -> Timestamp,
+        amount -> BigInt,
     }
 }
 
@@ -440,6 +449,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rule_usage,
     member_event_counts,
     qualifying_activity,
+    qualifying_months,
     tier_changes,
     birthday_grants,
     rewards,

@@ -274,14 +274,18 @@ fn tier_moves(
     parties: &mut Parties,
     at: &Recorded<'_>,
 ) -> AppResult<()> {
-    for (who, amount, when) in &plan.qualifying {
-        if let Some(row) = parties.row(*who) {
-            batch.push(tier_rows::add_activity(
-                row.id,
-                *when,
-                *amount,
-                Some(at.event_id),
-            ));
+    for who in [Who::Member, Who::Referrer] {
+        let Some(row) = parties.row(who) else {
+            continue;
+        };
+        let activity: Vec<(NaiveDateTime, i64)> = plan
+            .qualifying
+            .iter()
+            .filter(|(whose, _, _)| *whose == who)
+            .map(|(_, amount, when)| (*when, *amount))
+            .collect();
+        for write in tier_rows::add_activity(row.id, &activity, Some(at.event_id)) {
+            batch.push(write);
         }
     }
     let cause = ChangeCause {

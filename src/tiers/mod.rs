@@ -288,7 +288,9 @@ pub fn after_activity(
         return Ok(None);
     };
     if amount != 0 {
-        rows::add_activity(member.id, at, amount, cause.event_id).execute(tx)?;
+        for write in rows::add_activity(member.id, &[(at, amount)], cause.event_id) {
+            write.execute(tx)?;
+        }
     }
     let before = standing(policy, member);
     let measures = measures(tx, program, policy, member, at)?;

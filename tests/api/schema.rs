@@ -240,8 +240,11 @@ fn every_table_and_column_of_schema_rs_matches_the_migrated_database() {
             request_digest, payload, outcome, order_id, amount_minor, points_earned,
             refunded_minor, points_reversed, api_key_id, qualifying_minor
         ]),
-        check_table!(conn, drift, qualifying_activity as (i64, i64, NaiveDateTime, i64, Option<i64>): [
-            id, member_id, occurred_at, amount, event_id
+        check_table!(conn, drift, qualifying_activity as (i64, i64, NaiveDateTime, i64, Option<i64>, NaiveDateTime): [
+            id, member_id, occurred_at, amount, event_id, month
+        ]),
+        check_table!(conn, drift, qualifying_months as (i64, NaiveDateTime, i64): [
+            member_id, month, amount
         ]),
         check_table!(conn, drift, tier_changes as TierChangeRow: [
             id, member_id, from_tier, to_tier, change, reason, held_until, event_id, admin_id,

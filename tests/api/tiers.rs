@@ -513,3 +513,104 @@ async fn a_lifetime_ladder_is_never_lost() {
     assert_eq!(app.tick("2030-01-01T00:00:00Z").await.tier_downgrades, 0);
     assert_eq!(app.member(&shop, "ana").await["tier"]["name"], "Friend");
 }
+
+/// Tier measures read from the monthly totals and the single activities of one month equal
+/// the plain sums over every activity, for spans that start anywhere: at a month's first
+/// instant, at an activity's own instant, between two in one microsecond.
+#[tokio::test]
+async fn tier_sums_from_monthly_totals_equal_the_sums_of_every_activity() {
+    use chrono::{Duration, NaiveDate, NaiveDateTime};
+    use fidelio::db::models::tiers::Sums;
+    use fidelio::db::models::tiers::{self, Spans};
+
+    let app = TestApp::spawn().await;
+    let shop = app.shop("shop").await;
+    app.enrol(&shop, "ana").await;
+    let member = app.member_row(&shop, "ana").await;
+    let start = NaiveDate::from_ymd_opt(2024, 11, 30)
+        .unwrap()
+        .and_hms_opt(23, 0, 0)
+        .unwrap();
+    // A fixed pseudo-random walk over three years: instants to the microsecond, refunds among
+    // the amounts, several activities in some microseconds and none in some months.
+    let mut seed: u64 = 0x5EED;
+    let mut next = move |bound: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % bound
+    };
+    let mut at = start;
+    let mut activity: Vec<(NaiveDateTime, i64)> = Vec::new();
+    for _ in 0..600 {
+        let gap = match next(10) {
+            0 => 0,
+            1 => 40 * 86_400_000_000,
+            _ => next(4 * 86_400_000_000),
+        };
+        at += Duration::microseconds(i64::try_from(gap).unwrap());
+        let amount = i64::try_from(next(20_000)).unwrap() - 3_000;
+        activity.push((at, amount));
+    }
+    let mut instants: Vec<NaiveDateTime> = activity.iter().map(|(at, _)| *at).collect();
+    instants.extend(
+        activity
+            .iter()
+            .map(|(at, _)| *at - Duration::microseconds(1)),
+    );
+    instants.extend(activity.iter().map(|(at, _)| tiers::month_of(*at)));
+    instants.push(start - Duration::days(400));
+    instants.push(at + Duration::days(40));
+    let written = activity.clone();
+    let member_id = member.id;
+    let sums: Vec<(Sums, Sums)> = app
+        .with_db(move |conn| {
+            for chunk in written.chunks(100) {
+                for write in tiers::add_activity(member_id, chunk, None) {
+                    diesel::RunQueryDsl::execute(write, &mut **conn).unwrap();
+                }
+            }
+            let mut pick = {
+                let mut seed: u64 = 7;
+                move || {
+                    seed = seed
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    instants[usize::try_from((seed >> 33) % instants.len() as u64).unwrap()]
+                }
+            };
+            (0..300)
+                .map(|_| {
+                    let (a, b) = (pick(), pick());
+                    let spans = Spans {
+                        window_from: pick(),
+                        qualified_at: pick(),
+                        last_year_from: a.min(b),
+                        last_year_until: a.max(b),
+                        after: pick(),
+                    };
+                    let read = tiers::sums(conn, member_id, &spans).unwrap();
+                    let sum = |keep: &dyn Fn(NaiveDateTime) -> bool| -> i64 {
+                        activity
+                            .iter()
+                            .filter(|(at, _)| keep(*at))
+                            .map(|(_, amount)| amount)
+                            .sum()
+                    };
+                    let expected = Sums {
+                        in_window: sum(&|at| at >= spans.window_from),
+                        since_qualified: sum(&|at| at > spans.qualified_at),
+                        last_year: sum(&|at| {
+                            at >= spans.last_year_from && at < spans.last_year_until
+                        }),
+                        after: sum(&|at| at > spans.after),
+                    };
+                    (read, expected)
+                })
+                .collect()
+        })
+        .await;
+    for (read, expected) in sums {
+        assert_eq!(read, expected);
+    }
+}

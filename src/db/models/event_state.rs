@@ -6,8 +6,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 
-use super::tiers::{Spans, Sums};
+use super::tiers::{Spans, Sums, Term, sums_sql};
 use crate::db::DbConnection;
+use crate::db::batch::{Bind, Raw};
 
 /// What to read.
 #[derive(Default)]
@@ -54,13 +55,6 @@ pub struct StateRow {
     pub day: Option<NaiveDate>,
 }
 
-/// A value bound to the statement, in the order its placeholder appears.
-enum Bind {
-    Id(i64),
-    Text(String),
-    At(NaiveDateTime),
-}
-
 /// Reads what `wanted` names of a member's state; nothing (no statement) if it names nothing.
 /// Usage and challenge rows are those of the wanted keys in any of the wanted windows: match
 /// the pairs exactly.
@@ -69,18 +63,15 @@ pub fn read(
     member_id: i64,
     wanted: &Wanted<'_>,
 ) -> QueryResult<Vec<StateRow>> {
+    // Values are bound in the order their `?` appear.
     let mut binds: Vec<Bind> = Vec::new();
-    let mut param = |bind: Bind| {
-        binds.push(bind);
-        format!("${}", binds.len())
-    };
     let mut parts: Vec<String> = Vec::new();
     if !wanted.usage.is_empty() {
-        let member = param(Bind::Id(member_id));
-        let keys: Vec<String> = wanted
+        let member = put(&mut binds, Bind::BigInt(member_id));
+        let keys: Vec<&str> = wanted
             .usage
             .iter()
-            .map(|k| param(Bind::Text(k.clone())))
+            .map(|k| put(&mut binds, Bind::Text(k.clone())))
             .collect();
         parts.push(format!(
             "SELECT 'usage', rule_id, period_key, uses, points, NULL, NULL \
@@ -89,74 +80,58 @@ pub fn read(
         ));
     }
     if wanted.event_counts {
-        let member = param(Bind::Id(member_id));
+        let member = put(&mut binds, Bind::BigInt(member_id));
         parts.push(format!(
             "SELECT 'count', 0, event_type, events, amount_minor, NULL, NULL \
              FROM member_event_counts WHERE member_id = {member}"
         ));
     }
     if let Some(spans) = wanted.tier {
-        // Only the rows the spans can count are read: from the earliest instant they start.
-        let from = spans.earliest();
-        let sum = |condition: String| {
-            format!(
-                "CAST(COALESCE(SUM(CASE WHEN {condition} THEN amount ELSE 0 END), 0) AS BIGINT)"
-            )
-        };
-        let window = sum(format!(
-            "occurred_at >= {}",
-            param(Bind::At(spans.window_from))
-        ));
-        let since = sum(format!(
-            "occurred_at > {}",
-            param(Bind::At(spans.qualified_at))
-        ));
-        let member = param(Bind::Id(member_id));
-        let from_param = param(Bind::At(from));
+        let [in_window, since, last_year, after] = sums_sql(
+            Term::Id(member_id),
+            Term::At(spans.window_from),
+            Term::At(spans.qualified_at),
+            (
+                Term::At(spans.last_year_from),
+                Term::At(spans.last_year_until),
+            ),
+            Some(Term::At(spans.after)),
+            &mut binds,
+        );
         parts.push(format!(
-            "SELECT 'tier', 0, '', {window}, {since}, NULL, NULL FROM qualifying_activity \
-             WHERE member_id = {member} AND occurred_at >= {from_param}"
+            "SELECT 'tier', 0, '', {in_window}, {since}, NULL, NULL"
         ));
-        let last_year = sum(format!(
-            "occurred_at >= {} AND occurred_at < {}",
-            param(Bind::At(spans.last_year_from)),
-            param(Bind::At(spans.last_year_until))
-        ));
-        let after = sum(format!("occurred_at > {}", param(Bind::At(spans.after))));
-        let member = param(Bind::Id(member_id));
-        let from_param = param(Bind::At(from));
         parts.push(format!(
-            "SELECT 'tier2', 0, '', {last_year}, {after}, NULL, NULL FROM qualifying_activity \
-             WHERE member_id = {member} AND occurred_at >= {from_param}"
+            "SELECT 'tier2', 0, '', {last_year}, {after}, NULL, NULL"
         ));
     }
     if wanted.held {
-        let member = param(Bind::Id(member_id));
+        let member = put(&mut binds, Bind::BigInt(member_id));
         parts.push(format!(
             "SELECT 'held', badge_id, '', level, 0, NULL, NULL \
              FROM member_badges WHERE member_id = {member}"
         ));
     }
     if wanted.counters {
-        let member = param(Bind::Id(member_id));
+        let member = put(&mut binds, Bind::BigInt(member_id));
         parts.push(format!(
             "SELECT 'counter', badge_id, '', progress, 0, NULL, NULL \
              FROM badge_progress WHERE member_id = {member}"
         ));
     }
     if wanted.streaks {
-        let member = param(Bind::Id(member_id));
+        let member = put(&mut binds, Bind::BigInt(member_id));
         parts.push(format!(
             "SELECT 'streak', streak_id, '', current_length, longest_length, NULL, last_period \
              FROM member_streaks WHERE member_id = {member}"
         ));
     }
     if !wanted.challenges.is_empty() {
-        let member = param(Bind::Id(member_id));
-        let keys: Vec<String> = wanted
+        let member = put(&mut binds, Bind::BigInt(member_id));
+        let keys: Vec<&str> = wanted
             .challenges
             .iter()
-            .map(|(_, key)| param(Bind::Text((*key).to_owned())))
+            .map(|(_, key)| put(&mut binds, Bind::Text((*key).to_owned())))
             .collect();
         parts.push(format!(
             "SELECT 'challenge', challenge_id, window_key, progress, \
@@ -175,20 +150,19 @@ pub fn read(
                  CAST('' AS TEXT) AS window_key, CAST(0 AS BIGINT) AS a, CAST(0 AS BIGINT) AS b, \
                  CAST(NULL AS TIMESTAMP) AS at, CAST(NULL AS DATE) AS day WHERE 1 = 0";
     parts.insert(0, typed.to_owned());
-    let query = diesel::sql_query(parts.join(" UNION ALL "))
-        .into_boxed::<<DbConnection as diesel::Connection>::Backend>();
-    let query = binds.into_iter().fold(query, |query, bind| match bind {
-        Bind::Id(id) => query.bind::<BigInt, _>(id),
-        Bind::Text(text) => query.bind::<Text, _>(text),
-        Bind::At(at) => query.bind::<Timestamp, _>(at),
-    });
-    let rows: Vec<StateRow> = query.load(conn)?;
+    let rows: Vec<StateRow> = Raw::new(parts.join(" UNION ALL "), binds).load(conn)?;
     Ok(rows
         .into_iter()
         .filter(|r| {
             r.part != "challenge" || wanted.challenges.contains(&(r.id, r.window_key.as_str()))
         })
         .collect())
+}
+
+/// Appends a value and returns its placeholder.
+fn put(binds: &mut Vec<Bind>, bind: Bind) -> &'static str {
+    binds.push(bind);
+    "?"
 }
 
 /// The tier sums among the rows read.

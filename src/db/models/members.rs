@@ -1,11 +1,11 @@
 //! Members and their stored balances.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamp};
+use diesel::sql_types::BigInt;
 
-use super::tiers::{Calendar, Sums};
+use super::tiers::{Calendar, Sums, Term, sums_sql};
+use crate::db::batch::{Raw, RawExpression};
 use crate::db::schema::members;
 use crate::db::{DbConnection, lower};
 use crate::domain::MemberStatus;
@@ -156,7 +156,7 @@ pub struct MemberForView {
 
 /// Reads a member with its referrer's external id and, when `calendar` is given (the program
 /// has tiers), its qualifying activity in the tier window, since it qualified and in the last
-/// calendar year: one statement, each sum an index range of its own span.
+/// calendar year: one statement, which reads at most a month of single activities per sum.
 pub fn find_for_view(
     conn: &mut DbConnection,
     program_id: i64,
@@ -187,20 +187,29 @@ pub fn find_for_view(
                 })
             });
     };
-    const SUM: &str = "(SELECT CAST(COALESCE(SUM(q.amount), 0) AS BIGINT) \
-                       FROM qualifying_activity q WHERE q.member_id = members.id AND ";
-    let in_window = sql::<BigInt>(SUM)
-        .sql("q.occurred_at >= ")
-        .bind::<Timestamp, _>(calendar.window_from)
-        .sql(")");
-    let since_qualified = sql::<BigInt>(SUM)
-        .sql("q.occurred_at > COALESCE(members.tier_qualified_at, members.enrolled_at))");
-    let last_year = sql::<BigInt>(SUM)
-        .sql("q.occurred_at >= ")
-        .bind::<Timestamp, _>(calendar.last_year_from)
-        .sql(" AND q.occurred_at < ")
-        .bind::<Timestamp, _>(calendar.last_year_until)
-        .sql(")");
+    let mut binds = Vec::new();
+    let [in_window, since_qualified, last_year, _] = sums_sql(
+        Term::Column("members.id"),
+        Term::At(calendar.window_from),
+        Term::Column("COALESCE(members.tier_qualified_at, members.enrolled_at)"),
+        (
+            Term::At(calendar.last_year_from),
+            Term::At(calendar.last_year_until),
+        ),
+        None,
+        &mut binds,
+    );
+    // Each expression takes its own values, in the order they appear.
+    let mut binds = binds.into_iter();
+    let mut expression = |sql: String| {
+        let values = binds.by_ref().take(sql.matches('?').count()).collect();
+        RawExpression::<BigInt>::new(Raw::new(sql, values))
+    };
+    let (in_window, since_qualified, last_year) = (
+        expression(in_window),
+        expression(since_qualified),
+        expression(last_year),
+    );
     found
         .select((
             MemberRow::as_select(),

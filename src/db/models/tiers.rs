@@ -1,28 +1,73 @@
 //! Tier state of members: qualifying activity, standings and their history.
 
-use chrono::NaiveDateTime;
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamp};
+use diesel::sql_types::BigInt;
 
 use crate::db::DbConnection;
 use crate::db::batch::{Bind, Raw};
 use crate::db::schema::{members, tier_changes};
 
-pub fn add_activity(member_id: i64, at: NaiveDateTime, amount: i64, event_id: Option<i64>) -> Raw {
-    Raw::new(
-        "INSERT INTO qualifying_activity (member_id, occurred_at, amount, event_id) \
-         VALUES (?, ?, ?, ?)",
-        vec![
+/// The first instant of the (UTC) calendar month of `at`: the month its activity is totalled in.
+pub fn month_of(at: NaiveDateTime) -> NaiveDateTime {
+    at.date()
+        .with_day(1)
+        .unwrap_or(at.date())
+        .and_time(NaiveTime::MIN)
+}
+
+/// Records activity of a member, `(when, amount)`, with the event that caused it: one row per
+/// activity, and the totals of their months (one write per month, as the writes may go in one
+/// batch).
+pub fn add_activity(
+    member_id: i64,
+    activity: &[(NaiveDateTime, i64)],
+    event_id: Option<i64>,
+) -> Vec<Raw> {
+    if activity.is_empty() {
+        return Vec::new();
+    }
+    let mut binds = Vec::new();
+    for (at, amount) in activity {
+        binds.extend([
             Bind::BigInt(member_id),
-            Bind::At(at),
-            Bind::BigInt(amount),
+            Bind::At(*at),
+            Bind::At(month_of(*at)),
+            Bind::BigInt(*amount),
             Bind::MaybeBigInt(event_id),
-        ],
-    )
+        ]);
+    }
+    let rows = vec!["(?, ?, ?, ?, ?)"; activity.len()].join(", ");
+    let mut writes = vec![Raw::new(
+        format!(
+            "INSERT INTO qualifying_activity (member_id, occurred_at, month, amount, event_id) \
+             VALUES {rows}"
+        ),
+        binds,
+    )];
+    let mut months: BTreeMap<NaiveDateTime, i64> = BTreeMap::new();
+    for (at, amount) in activity {
+        *months.entry(month_of(*at)).or_default() += amount;
+    }
+    writes.extend(months.into_iter().map(|(month, amount)| {
+        Raw::new(
+            "INSERT INTO qualifying_months (member_id, month, amount) VALUES (?, ?, ?) \
+             ON CONFLICT (member_id, month) DO UPDATE \
+             SET amount = qualifying_months.amount + excluded.amount",
+            vec![
+                Bind::BigInt(member_id),
+                Bind::At(month),
+                Bind::BigInt(amount),
+            ],
+        )
+    }));
+    writes
 }
 
 /// Sums of a member's qualifying activity.
-#[derive(Debug, Default, QueryableByName)]
+#[derive(Debug, Default, PartialEq, Eq, QueryableByName)]
 pub struct Sums {
     /// From `window_from` on.
     #[diesel(sql_type = BigInt)]
@@ -56,32 +101,95 @@ pub struct Spans {
     pub after: NaiveDateTime,
 }
 
-impl Spans {
-    /// Where the earliest span starts: no activity before it counts.
-    pub fn earliest(&self) -> NaiveDateTime {
-        self.window_from
-            .min(self.qualified_at)
-            .min(self.last_year_from)
+/// A value in the SQL of a sum: bound, or an expression of the row being read (the member view
+/// reads the member and its sums in one statement).
+#[derive(Clone, Copy)]
+pub enum Term<'a> {
+    Id(i64),
+    At(NaiveDateTime),
+    Column(&'a str),
+}
+
+impl Term<'_> {
+    fn put(self, binds: &mut Vec<Bind>) -> String {
+        match self {
+            Term::Id(id) => binds.push(Bind::BigInt(id)),
+            Term::At(at) => binds.push(Bind::At(at)),
+            Term::Column(sql) => return sql.to_owned(),
+        }
+        "?".to_owned()
     }
 }
 
-/// Sums the member's activity over the spans the tier decisions use, in one query that reads
-/// only the activity since the earliest span starts (an index range).
+/// SQL (with `?` for the values it appends to `binds`) for `member`'s activity from `from`
+/// (inclusive, or after it when `after`): the totals of the months that start after `from`,
+/// plus the single activities of `from`'s own month (the latest month with activity up to
+/// `from`). A sum reads at most one month of single activities, however long the member's
+/// history.
+fn activity_from(member: Term<'_>, from: Term<'_>, after: bool, binds: &mut Vec<Bind>) -> String {
+    let op = if after { ">" } else { ">=" };
+    let whole = format!(
+        "(SELECT COALESCE(SUM(amount), 0) FROM qualifying_months \
+         WHERE member_id = {} AND month > {})",
+        member.put(binds),
+        from.put(binds)
+    );
+    let first = format!(
+        "(SELECT COALESCE(SUM(amount), 0) FROM qualifying_activity WHERE member_id = {} \
+         AND month = (SELECT MAX(month) FROM qualifying_months WHERE member_id = {} AND month <= {}) \
+         AND occurred_at {op} {})",
+        member.put(binds),
+        member.put(binds),
+        from.put(binds),
+        from.put(binds)
+    );
+    format!("{whole} + {first}")
+}
+
+/// SQL for the four [`Sums`] of `member` (in order: in the window, since qualifying, last
+/// year, after the instant measured), each cast to BIGINT; `after: None` sums nothing there.
+pub fn sums_sql(
+    member: Term<'_>,
+    window_from: Term<'_>,
+    qualified_at: Term<'_>,
+    last_year: (Term<'_>, Term<'_>),
+    after: Option<Term<'_>>,
+    binds: &mut Vec<Bind>,
+) -> [String; 4] {
+    let cast = |sql: String| format!("CAST({sql} AS BIGINT)");
+    let in_window = cast(activity_from(member, window_from, false, binds));
+    let since = cast(activity_from(member, qualified_at, true, binds));
+    let from = activity_from(member, last_year.0, false, binds);
+    let until = activity_from(member, last_year.1, false, binds);
+    let last_year = cast(format!("({from}) - ({until})"));
+    let after = match after {
+        Some(at) => cast(activity_from(member, at, true, binds)),
+        None => "CAST(0 AS BIGINT)".to_owned(),
+    };
+    [in_window, since, last_year, after]
+}
+
+/// Sums the member's activity over the spans the tier decisions use, in one statement.
 pub fn sums(conn: &mut DbConnection, member_id: i64, spans: &Spans) -> QueryResult<Sums> {
-    diesel::sql_query(
-        "SELECT CAST(COALESCE(SUM(CASE WHEN occurred_at >= $1 THEN amount ELSE 0 END), 0) AS BIGINT) AS in_window,
-                CAST(COALESCE(SUM(CASE WHEN occurred_at > $2 THEN amount ELSE 0 END), 0) AS BIGINT) AS since_qualified,
-                CAST(COALESCE(SUM(CASE WHEN occurred_at >= $3 AND occurred_at < $4 THEN amount ELSE 0 END), 0) AS BIGINT) AS last_year,
-                CAST(COALESCE(SUM(CASE WHEN occurred_at > $5 THEN amount ELSE 0 END), 0) AS BIGINT) AS after
-         FROM qualifying_activity WHERE member_id = $6 AND occurred_at >= $7",
+    let mut binds = Vec::new();
+    let [in_window, since, last_year, after] = sums_sql(
+        Term::Id(member_id),
+        Term::At(spans.window_from),
+        Term::At(spans.qualified_at),
+        (
+            Term::At(spans.last_year_from),
+            Term::At(spans.last_year_until),
+        ),
+        Some(Term::At(spans.after)),
+        &mut binds,
+    );
+    Raw::new(
+        format!(
+            "SELECT {in_window} AS in_window, {since} AS since_qualified, \
+             {last_year} AS last_year, {after} AS after"
+        ),
+        binds,
     )
-    .bind::<Timestamp, _>(spans.window_from)
-    .bind::<Timestamp, _>(spans.qualified_at)
-    .bind::<Timestamp, _>(spans.last_year_from)
-    .bind::<Timestamp, _>(spans.last_year_until)
-    .bind::<Timestamp, _>(spans.after)
-    .bind::<BigInt, _>(member_id)
-    .bind::<Timestamp, _>(spans.earliest())
     .get_result(conn)
 }
 
