@@ -68,6 +68,18 @@ fn one() -> Decimal {
     Decimal::ONE
 }
 
+impl Window {
+    /// Whether decisions look at the activity since the level was reached, which renews a hold.
+    pub fn renews_holds(&self) -> bool {
+        matches!(self, Window::RollingMonths { .. })
+    }
+
+    /// Whether decisions look at last calendar year's activity.
+    pub fn looks_at_last_year(&self) -> bool {
+        matches!(self, Window::CalendarYear)
+    }
+}
+
 /// A program's tier ladder.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]

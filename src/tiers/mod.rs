@@ -81,12 +81,12 @@ pub fn spans(
     at: NaiveDateTime,
 ) -> Spans {
     let calendar = calendar(program, policy, at);
+    let renews = policy.window.renews_holds();
     Spans {
         window_from: calendar.window_from,
-        qualified_at: standing(policy, member).qualified_at,
-        last_year_from: calendar.last_year_from,
-        last_year_until: calendar.last_year_until,
-        after: at,
+        qualified_at: renews.then(|| standing(policy, member).qualified_at),
+        last_year: calendar.last_year,
+        after: renews.then_some(at),
     }
 }
 
@@ -102,8 +102,11 @@ pub fn calendar(program: &Program, policy: &TierPolicy, at: NaiveDateTime) -> Ca
     Calendar {
         window_from: engine::window_start(policy.window, tz, at)
             .unwrap_or_else(crate::db::earliest),
-        last_year_from: year_start(year - 1),
-        last_year_until: year_start(year),
+        last_year: policy
+            .window
+            .looks_at_last_year()
+            .then(|| (year_start(year - 1), year_start(year))),
+        since_qualified: policy.window.renews_holds(),
     }
 }
 

@@ -584,10 +584,9 @@ async fn tier_sums_from_monthly_totals_equal_the_sums_of_every_activity() {
                     let (a, b) = (pick(), pick());
                     let spans = Spans {
                         window_from: pick(),
-                        qualified_at: pick(),
-                        last_year_from: a.min(b),
-                        last_year_until: a.max(b),
-                        after: pick(),
+                        qualified_at: Some(pick()),
+                        last_year: Some((a.min(b), a.max(b))),
+                        after: Some(pick()),
                     };
                     let read = tiers::sums(conn, member_id, &spans).unwrap();
                     let sum = |keep: &dyn Fn(NaiveDateTime) -> bool| -> i64 {
@@ -599,11 +598,9 @@ async fn tier_sums_from_monthly_totals_equal_the_sums_of_every_activity() {
                     };
                     let expected = Sums {
                         in_window: sum(&|at| at >= spans.window_from),
-                        since_qualified: sum(&|at| at > spans.qualified_at),
-                        last_year: sum(&|at| {
-                            at >= spans.last_year_from && at < spans.last_year_until
-                        }),
-                        after: sum(&|at| at > spans.after),
+                        since_qualified: sum(&|at| Some(at) > spans.qualified_at),
+                        last_year: sum(&|at| (a.min(b)..a.max(b)).contains(&at)),
+                        after: sum(&|at| Some(at) > spans.after),
                     };
                     (read, expected)
                 })

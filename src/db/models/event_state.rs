@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 
-use super::tiers::{Spans, Sums, Term, sums_sql};
+use super::tiers::{Spans, Sums, spans_sql};
 use crate::db::DbConnection;
 use crate::db::batch::{Bind, Raw};
 
@@ -87,17 +87,7 @@ pub fn read(
         ));
     }
     if let Some(spans) = wanted.tier {
-        let [in_window, since, last_year, after] = sums_sql(
-            Term::Id(member_id),
-            Term::At(spans.window_from),
-            Term::At(spans.qualified_at),
-            (
-                Term::At(spans.last_year_from),
-                Term::At(spans.last_year_until),
-            ),
-            Some(Term::At(spans.after)),
-            &mut binds,
-        );
+        let [in_window, since, last_year, after] = spans_sql(member_id, spans, &mut binds);
         parts.push(format!(
             "SELECT 'tier', 0, '', {in_window}, {since}, NULL, NULL"
         ));

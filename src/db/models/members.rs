@@ -191,11 +191,12 @@ pub fn find_for_view(
     let [in_window, since_qualified, last_year, _] = sums_sql(
         Term::Column("members.id"),
         Term::At(calendar.window_from),
-        Term::Column("COALESCE(members.tier_qualified_at, members.enrolled_at)"),
-        (
-            Term::At(calendar.last_year_from),
-            Term::At(calendar.last_year_until),
-        ),
+        calendar.since_qualified.then_some(Term::Column(
+            "COALESCE(members.tier_qualified_at, members.enrolled_at)",
+        )),
+        calendar
+            .last_year
+            .map(|(from, until)| (Term::At(from), Term::At(until))),
         None,
         &mut binds,
     );

@@ -83,22 +83,24 @@ pub struct Sums {
     pub after: i64,
 }
 
-/// The spans of a tier that are the same for every member at one instant: the window and the
-/// last calendar year.
+/// The spans of a tier that are the same for every member at one instant: the window, the
+/// last calendar year (when the ladder looks at it), and whether the ladder looks at the
+/// activity since a level was reached.
 #[derive(Debug, Clone, Copy)]
 pub struct Calendar {
     pub window_from: NaiveDateTime,
-    pub last_year_from: NaiveDateTime,
-    pub last_year_until: NaiveDateTime,
+    pub last_year: Option<(NaiveDateTime, NaiveDateTime)>,
+    pub since_qualified: bool,
 }
 
-/// The instants that bound the spans [`sums`] adds up.
+/// The instants that bound the spans [`sums`] adds up; a span the ladder does not look at is
+/// `None` and sums to 0.
 pub struct Spans {
     pub window_from: NaiveDateTime,
-    pub qualified_at: NaiveDateTime,
-    pub last_year_from: NaiveDateTime,
-    pub last_year_until: NaiveDateTime,
-    pub after: NaiveDateTime,
+    pub qualified_at: Option<NaiveDateTime>,
+    /// From, until (before).
+    pub last_year: Option<(NaiveDateTime, NaiveDateTime)>,
+    pub after: Option<NaiveDateTime>,
 }
 
 /// A value in the SQL of a sum: bound, or an expression of the row being read (the member view
@@ -147,42 +149,45 @@ fn activity_from(member: Term<'_>, from: Term<'_>, after: bool, binds: &mut Vec<
 }
 
 /// SQL for the four [`Sums`] of `member` (in order: in the window, since qualifying, last
-/// year, after the instant measured), each cast to BIGINT; `after: None` sums nothing there.
+/// year, after the instant measured), each cast to BIGINT; a span that is `None` is 0.
 pub fn sums_sql(
     member: Term<'_>,
     window_from: Term<'_>,
-    qualified_at: Term<'_>,
-    last_year: (Term<'_>, Term<'_>),
+    qualified_at: Option<Term<'_>>,
+    last_year: Option<(Term<'_>, Term<'_>)>,
     after: Option<Term<'_>>,
     binds: &mut Vec<Bind>,
 ) -> [String; 4] {
-    let cast = |sql: String| format!("CAST({sql} AS BIGINT)");
-    let in_window = cast(activity_from(member, window_from, false, binds));
-    let since = cast(activity_from(member, qualified_at, true, binds));
-    let from = activity_from(member, last_year.0, false, binds);
-    let until = activity_from(member, last_year.1, false, binds);
-    let last_year = cast(format!("({from}) - ({until})"));
-    let after = match after {
-        Some(at) => cast(activity_from(member, at, true, binds)),
-        None => "CAST(0 AS BIGINT)".to_owned(),
-    };
+    let cast = |sql: Option<String>| format!("CAST({} AS BIGINT)", sql.as_deref().unwrap_or("0"));
+    let in_window = cast(Some(activity_from(member, window_from, false, binds)));
+    let since = cast(qualified_at.map(|at| activity_from(member, at, true, binds)));
+    let last_year = cast(last_year.map(|(from, until)| {
+        let from = activity_from(member, from, false, binds);
+        let until = activity_from(member, until, false, binds);
+        format!("({from}) - ({until})")
+    }));
+    let after = cast(after.map(|at| activity_from(member, at, true, binds)));
     [in_window, since, last_year, after]
+}
+
+/// SQL for the four [`Sums`] of a member over `spans`.
+pub fn spans_sql(member_id: i64, spans: &Spans, binds: &mut Vec<Bind>) -> [String; 4] {
+    sums_sql(
+        Term::Id(member_id),
+        Term::At(spans.window_from),
+        spans.qualified_at.map(Term::At),
+        spans
+            .last_year
+            .map(|(from, until)| (Term::At(from), Term::At(until))),
+        spans.after.map(Term::At),
+        binds,
+    )
 }
 
 /// Sums the member's activity over the spans the tier decisions use, in one statement.
 pub fn sums(conn: &mut DbConnection, member_id: i64, spans: &Spans) -> QueryResult<Sums> {
     let mut binds = Vec::new();
-    let [in_window, since, last_year, after] = sums_sql(
-        Term::Id(member_id),
-        Term::At(spans.window_from),
-        Term::At(spans.qualified_at),
-        (
-            Term::At(spans.last_year_from),
-            Term::At(spans.last_year_until),
-        ),
-        Some(Term::At(spans.after)),
-        &mut binds,
-    );
+    let [in_window, since, last_year, after] = spans_sql(member_id, spans, &mut binds);
     Raw::new(
         format!(
             "SELECT {in_window} AS in_window, {since} AS since_qualified, \
