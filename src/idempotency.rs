@@ -2,7 +2,8 @@
 //! stored in the same transaction as the work, and every retry gets it back. The same key with
 //! a different request is refused with 422 and changes nothing; concurrent requests with one key
 //! execute once (the others wait for the first, then replay it). A request that fails stores
-//! nothing, so it can be retried with the same key.
+//! nothing, so it can be retried with the same key. A stored reply belongs to who asked: the
+//! same key sent by another API key, member or admin is another request.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -11,10 +12,31 @@ use crate::db::models::idempotency_keys::{self as rows, StoredRequest};
 use crate::db::{DbConn, DbConnection, is_unique_violation, now_utc, write_tx};
 use crate::error::{AppError, AppResult, ErrorCode};
 
+/// Who sent a request.
+#[derive(Debug, Clone, Copy)]
+pub enum Caller {
+    ApiKey(i64),
+    Member(i64),
+    Admin(i64),
+}
+
+impl Caller {
+    /// How the stored replies name their owner.
+    fn owner(self) -> String {
+        match self {
+            Caller::ApiKey(id) => format!("key:{id}"),
+            Caller::Member(id) => format!("member:{id}"),
+            Caller::Admin(id) => format!("admin:{id}"),
+        }
+    }
+}
+
 /// A request made idempotent by its key.
 #[derive(Debug, Clone)]
 pub struct Keyed {
     pub program_id: i64,
+    /// Who sent it (see [`Caller`]): the key is theirs.
+    pub owner: String,
     pub key: String,
     /// What the request does, e.g. `points.redeem`.
     pub operation: &'static str,
@@ -26,6 +48,7 @@ impl Keyed {
     /// Checks a key from the `Idempotency-Key` header.
     pub fn new(
         program_id: i64,
+        caller: Caller,
         key: &str,
         operation: &'static str,
         request: &str,
@@ -39,6 +62,7 @@ impl Keyed {
         }
         Ok(Keyed {
             program_id,
+            owner: caller.owner(),
             key: key.to_owned(),
             operation,
             digest: hex::encode(Sha256::digest(request)),
@@ -94,13 +118,14 @@ pub fn execute<T: Serialize>(
             })
         });
     };
-    if let Some(stored) = rows::find(conn, keyed.program_id, &keyed.key)? {
+    if let Some(stored) = rows::find(conn, keyed.program_id, &keyed.owner, &keyed.key)? {
         return replay(stored, keyed);
     }
     let attempt = write_tx(conn, |tx| {
         let claim = rows::claim(
             tx,
             keyed.program_id,
+            &keyed.owner,
             &keyed.key,
             keyed.operation,
             &keyed.digest,
@@ -125,13 +150,15 @@ pub fn execute<T: Serialize>(
     match attempt {
         Ok(reply) => Ok(reply),
         Err(Failure::App(error)) => Err(error),
-        Err(Failure::KeyTaken) => match rows::find(conn, keyed.program_id, &keyed.key)? {
-            Some(stored) => replay(stored, keyed),
-            None => Err(AppError::conflict(
-                ErrorCode::IdempotencyKeyInUse,
-                "another request with this Idempotency-Key is in progress; retry shortly",
-            )),
-        },
+        Err(Failure::KeyTaken) => {
+            match rows::find(conn, keyed.program_id, &keyed.owner, &keyed.key)? {
+                Some(stored) => replay(stored, keyed),
+                None => Err(AppError::conflict(
+                    ErrorCode::IdempotencyKeyInUse,
+                    "another request with this Idempotency-Key is in progress; retry shortly",
+                )),
+            }
+        }
     }
 }
 

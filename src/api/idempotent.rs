@@ -5,14 +5,15 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use crate::error::{AppError, AppResult};
-use crate::idempotency::{Keyed, Reply};
+use crate::idempotency::{Caller, Keyed, Reply};
 
 const HEADER: &str = "Idempotency-Key";
 
-/// The request's key, if it sent one.
+/// The request's key, if it sent one; `caller`'s alone.
 pub fn optional<T: Serialize>(
     req: &HttpRequest,
     program_id: i64,
+    caller: Caller,
     operation: &'static str,
     body: &T,
 ) -> AppResult<Option<Keyed>> {
@@ -24,17 +25,18 @@ pub fn optional<T: Serialize>(
         .map_err(|_| AppError::invalid(HEADER, "Idempotency-Key: must be visible ASCII"))?;
     let body = serde_json::to_string(body).map_err(|e| AppError::Internal(e.into()))?;
     let request = format!("{} {}\n{body}", req.method(), req.path());
-    Keyed::new(program_id, key, operation, &request).map(Some)
+    Keyed::new(program_id, caller, key, operation, &request).map(Some)
 }
 
 /// The request's key; refused with 422 when it sent none.
 pub fn required<T: Serialize>(
     req: &HttpRequest,
     program_id: i64,
+    caller: Caller,
     operation: &'static str,
     body: &T,
 ) -> AppResult<Keyed> {
-    optional(req, program_id, operation, body)?.ok_or_else(|| {
+    optional(req, program_id, caller, operation, body)?.ok_or_else(|| {
         AppError::invalid(
             HEADER,
             "Idempotency-Key: this request moves points and needs the header",

@@ -147,6 +147,7 @@ diesel::table! {
         response_body -> Text,
         entry_id -> Nullable<BigInt>,
         created_at -> Timestamp,
+        owner -> Text,
     }
 }
 

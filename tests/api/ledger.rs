@@ -3,7 +3,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use fidelio::db::models::idempotency_keys::{self, StoredRequest};
+use fidelio::db::models::idempotency_keys::StoredRequest;
 use fidelio::db::models::ledger::LotRow;
 use fidelio::db::models::members as member_rows;
 use fidelio::db::schema::{lot_links, lots};
@@ -29,7 +29,16 @@ async fn stored_key(app: &TestApp, shop: &Shop, key: &str) -> Option<StoredReque
     let (slug, key) = (shop.slug.clone(), key.to_owned());
     app.with_db(move |conn| {
         let program = fidelio::programs::require(conn, &slug).unwrap();
-        idempotency_keys::find(conn, program.id, &key).unwrap()
+        // Whoever sent it: the shop's key.
+        use diesel::prelude::*;
+        use fidelio::db::schema::idempotency_keys as keys;
+        keys::table
+            .filter(keys::program_id.eq(program.id))
+            .filter(keys::idempotency_key.eq(&key))
+            .select(StoredRequest::as_select())
+            .first(&mut **conn)
+            .optional()
+            .unwrap()
     })
     .await
 }

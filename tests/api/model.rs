@@ -284,7 +284,14 @@ fn keyed<T: Serialize>(
     body: &T,
 ) -> AppResult<Keyed> {
     let body = serde_json::to_string(body).unwrap();
-    Keyed::new(program_id, key, operation, &format!("POST {path}\n{body}"))
+    let caller = fidelio::idempotency::Caller::ApiKey(1);
+    Keyed::new(
+        program_id,
+        caller,
+        key,
+        operation,
+        &format!("POST {path}\n{body}"),
+    )
 }
 
 fn done(posted: Posted) -> Done<Movement> {

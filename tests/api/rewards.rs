@@ -611,3 +611,57 @@ async fn a_completed_challenge_issues_its_voucher_and_says_when_it_cannot() {
     assert_eq!(listed["data"].as_array().unwrap().len(), 1, "{listed}");
     app.assert_ledger_verifies().await;
 }
+
+/// A stored reply belongs to who asked: another member, or another storefront key, sending
+/// the same `Idempotency-Key` and body makes its own request and never sees the first reply.
+#[tokio::test]
+async fn the_same_idempotency_key_from_another_caller_is_another_request() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(beauty::config()).await;
+    for member in ["bea", "cal"] {
+        app.enrol(&shop, member).await;
+        app.give(&shop, member, 800).await;
+    }
+    let redeem_as = |token: String| {
+        app.request(Method::POST, "/v1/me/redemptions")
+            .bearer_auth(token)
+            .header("idempotency-key", "same-key")
+            .json(&json!({"reward": "cash-10"}))
+            .send()
+    };
+    let bea = redeem_as(app.member_token(&shop, "bea").await)
+        .await
+        .unwrap();
+    assert_eq!(bea.status(), StatusCode::CREATED);
+    let bea = body(bea).await;
+    let cal = redeem_as(app.member_token(&shop, "cal").await)
+        .await
+        .unwrap();
+    assert_eq!(cal.status(), StatusCode::CREATED);
+    assert!(cal.headers().get("idempotent-replayed").is_none());
+    let cal = body(cal).await;
+    assert_ne!(cal["id"], bea["id"]);
+    assert_ne!(cal["code"], bea["code"]);
+    assert_eq!(app.member(&shop, "bea").await["balance"]["available"], 300);
+    assert_eq!(app.member(&shop, "cal").await["balance"]["available"], 300);
+
+    let admin = app.admin_token().await;
+    let other = app.api_key(&admin, &shop.slug, &["points:adjust"]).await["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let adjust_with = |key: String| {
+        app.request(Method::POST, "/v1/members/bea/points/adjust")
+            .header("x-api-key", key)
+            .header("idempotency-key", "same-key")
+            .json(&json!({"points": 10, "reason": "goodwill"}))
+            .send()
+    };
+    let first = adjust_with(shop.key.clone()).await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let second = adjust_with(other).await.unwrap();
+    assert_eq!(second.status(), StatusCode::CREATED);
+    assert!(second.headers().get("idempotent-replayed").is_none());
+    assert_eq!(app.member(&shop, "bea").await["balance"]["available"], 320);
+    app.assert_ledger_verifies().await;
+}

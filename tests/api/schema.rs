@@ -227,7 +227,7 @@ fn every_table_and_column_of_schema_rs_matches_the_migrated_database() {
         ]),
         check_table!(conn, drift, idempotency_keys as StoredRequest: [
             id, program_id, idempotency_key, operation, request_digest, status_code,
-            response_body, entry_id, created_at
+            response_body, entry_id, created_at, owner
         ]),
         check_table!(conn, drift, rules as RuleRow: [
             id, program_id, slug, version, status, created_at, updated_at

@@ -14,6 +14,7 @@ use crate::api::{idempotent, member_actions};
 use crate::db::models::members::MemberFilter;
 use crate::domain::MemberStatus;
 use crate::error::{AppResult, Problem};
+use crate::idempotency::Caller;
 use crate::ledger::posting::Cause;
 use crate::members::points::{Actor, AdjustPoints};
 use crate::members::{self, UpdateMember};
@@ -182,7 +183,13 @@ async fn adjust(
 ) -> AppResult<HttpResponse> {
     let (slug, external_id) = path.into_inner();
     let program_id = program_id(&state, slug).await?;
-    let keyed = idempotent::optional(&req, program_id, "points.adjust", &body.0)?;
+    let keyed = idempotent::optional(
+        &req,
+        program_id,
+        Caller::Admin(admin.id),
+        "points.adjust",
+        &body.0,
+    )?;
     let reply = member_actions::adjust(
         &state,
         program_id,

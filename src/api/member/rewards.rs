@@ -14,6 +14,7 @@ use crate::api::redemption_actions::{self, RedeemReward};
 use crate::db::models::rewards as reward_rows;
 use crate::db::now_utc;
 use crate::error::{AppResult, Problem};
+use crate::idempotency::Caller;
 use crate::rewards::redeem::{Source, Voucher};
 use crate::rewards::{self, Reward};
 use crate::state::AppState;
@@ -102,7 +103,13 @@ async fn redeem(
     req: HttpRequest,
     body: Json<RedeemReward>,
 ) -> AppResult<HttpResponse> {
-    let keyed = idempotent::optional(&req, who.program_id, "rewards.redeem", &body.0)?;
+    let keyed = idempotent::optional(
+        &req,
+        who.program_id,
+        Caller::Member(who.member_id),
+        "rewards.redeem",
+        &body.0,
+    )?;
     state
         .run(move |conn| members::require_own(conn, who.program_id, who.member_id))
         .await?;

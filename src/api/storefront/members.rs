@@ -13,7 +13,7 @@ use crate::auth::Scope;
 use crate::auth::jwt::Audience;
 use crate::db::now_utc;
 use crate::error::{AppResult, Problem};
-use crate::idempotency::{self, Done};
+use crate::idempotency::{self, Caller, Done};
 use crate::ledger::posting::Cause;
 use crate::members::{self, EnrolMember, UpdateMember};
 use crate::programs;
@@ -42,7 +42,13 @@ async fn enrol(
     body: Json<EnrolMember>,
 ) -> AppResult<HttpResponse> {
     store.require(Scope::MembersWrite)?;
-    let keyed = idempotent::optional(&req, store.program_id, "members.enrol", &body.0)?;
+    let keyed = idempotent::optional(
+        &req,
+        store.program_id,
+        Caller::ApiKey(store.key_id),
+        "members.enrol",
+        &body.0,
+    )?;
     let reply = state
         .run(move |conn| {
             idempotency::execute(conn, keyed.as_ref(), 201, |tx| {

@@ -10,7 +10,7 @@ use crate::api::{idempotent, member_actions};
 use crate::auth::Scope;
 use crate::db::now_utc;
 use crate::error::{AppResult, Problem};
-use crate::idempotency::{self, Done};
+use crate::idempotency::{self, Caller, Done};
 use crate::members::points::{self, Actor, AdjustPoints, RedeemPoints};
 use crate::state::AppState;
 
@@ -38,7 +38,13 @@ async fn redeem(
     body: Json<RedeemPoints>,
 ) -> AppResult<HttpResponse> {
     store.require(Scope::PointsRedeem)?;
-    let keyed = idempotent::required(&req, store.program_id, "points.redeem", &body.0)?;
+    let keyed = idempotent::required(
+        &req,
+        store.program_id,
+        Caller::ApiKey(store.key_id),
+        "points.redeem",
+        &body.0,
+    )?;
     let reply = state
         .run(move |conn| {
             idempotency::execute(conn, Some(&keyed), 201, |tx| {
@@ -78,7 +84,13 @@ async fn adjust(
     body: Json<AdjustPoints>,
 ) -> AppResult<HttpResponse> {
     store.require(Scope::PointsAdjust)?;
-    let keyed = idempotent::required(&req, store.program_id, "points.adjust", &body.0)?;
+    let keyed = idempotent::required(
+        &req,
+        store.program_id,
+        Caller::ApiKey(store.key_id),
+        "points.adjust",
+        &body.0,
+    )?;
     let actor = Actor::ApiKey(store.key_id);
     let reply = member_actions::adjust(
         &state,

@@ -15,6 +15,7 @@ use crate::auth::Scope;
 use crate::db::models::rewards as reward_rows;
 use crate::domain;
 use crate::error::{AppResult, Problem};
+use crate::idempotency::Caller;
 use crate::ledger::posting::Cause;
 use crate::rewards::redeem::{Source, Voucher};
 use crate::rewards::{storefront, vouchers};
@@ -48,7 +49,13 @@ async fn redeem(
     body: Json<RedeemReward>,
 ) -> AppResult<HttpResponse> {
     store.require(Scope::PointsRedeem)?;
-    let keyed = idempotent::optional(&req, store.program_id, "rewards.redeem", &body.0)?;
+    let keyed = idempotent::optional(
+        &req,
+        store.program_id,
+        Caller::ApiKey(store.key_id),
+        "rewards.redeem",
+        &body.0,
+    )?;
     let external_id = path.into_inner();
     let member = state
         .run(move |conn| members::require(conn, store.program_id, &external_id))

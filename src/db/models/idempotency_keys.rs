@@ -18,15 +18,20 @@ pub struct StoredRequest {
     pub response_body: String,
     pub entry_id: Option<i64>,
     pub created_at: NaiveDateTime,
+    /// Who sent it: `key:ID`, `member:ID` or `admin:ID`.
+    pub owner: String,
 }
 
+/// The stored request of `owner` (who sent it) with this key.
 pub fn find(
     conn: &mut DbConnection,
     program_id: i64,
+    owner: &str,
     key: &str,
 ) -> QueryResult<Option<StoredRequest>> {
     idempotency_keys::table
         .filter(idempotency_keys::program_id.eq(program_id))
+        .filter(idempotency_keys::owner.eq(owner))
         .filter(idempotency_keys::idempotency_key.eq(key))
         .select(StoredRequest::as_select())
         .first(conn)
@@ -39,6 +44,7 @@ pub fn find(
 pub fn claim(
     conn: &mut DbConnection,
     program_id: i64,
+    owner: &str,
     key: &str,
     operation: &str,
     digest: &str,
@@ -47,6 +53,7 @@ pub fn claim(
     diesel::insert_into(idempotency_keys::table)
         .values((
             idempotency_keys::program_id.eq(program_id),
+            idempotency_keys::owner.eq(owner),
             idempotency_keys::idempotency_key.eq(key),
             idempotency_keys::operation.eq(operation),
             idempotency_keys::request_digest.eq(digest),
