@@ -59,8 +59,10 @@ impl LoginLimiter {
     }
 }
 
+/// The email as sign-in matches it (without surrounding spaces, in any case): spelling one
+/// address differently must not buy more guesses.
 fn email_key(email: &str) -> String {
-    format!("email:{}", email.to_lowercase())
+    format!("email:{}", email.trim().to_lowercase())
 }
 
 fn address_key(address: &str) -> String {

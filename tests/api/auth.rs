@@ -68,6 +68,36 @@ async fn repeated_failed_logins_are_rate_limited() {
 }
 
 #[tokio::test]
+async fn spaces_or_capitals_around_an_email_do_not_buy_more_guesses() {
+    let app = TestApp::spawn().await;
+    app.admin_token().await;
+    let upper = ADMIN_EMAIL.to_uppercase();
+    let spellings = [
+        format!(" {ADMIN_EMAIL}"),
+        format!("{ADMIN_EMAIL} "),
+        format!("\t{upper}"),
+        format!(" {upper} "),
+        ADMIN_EMAIL.to_owned(),
+    ];
+    for email in &spellings {
+        let wrong = app
+            .request(Method::POST, "/v1/auth/login")
+            .json(&json!({"email": email, "password": "guess"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "{email:?}");
+    }
+    let right = app
+        .request(Method::POST, "/v1/auth/login")
+        .json(&json!({"email": format!("  {ADMIN_EMAIL}"), "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(right, StatusCode::TOO_MANY_REQUESTS, "too-many-requests").await;
+}
+
+#[tokio::test]
 async fn admins_create_and_list_programs() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
