@@ -6,6 +6,7 @@ pub mod points;
 mod referral_code;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use diesel::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -204,13 +205,13 @@ pub fn require_own(
     program_id: i64,
     member_id: i64,
 ) -> AppResult<MemberRow> {
-    let member = rows::find(conn, member_id)?;
-    if member.program_id != program_id || member.status.is_closed() {
-        return Err(AppError::Unauthorized(
-            "this member's account is closed".into(),
-        ));
-    }
-    Ok(member)
+    // A token outlives its member's erasure: then it opens nothing.
+    rows::find(conn, member_id)
+        .optional()?
+        .filter(|member| member.program_id == program_id && !member.status.is_closed())
+        .ok_or_else(|| {
+            AppError::Unauthorized("this member's account is closed or does not exist".into())
+        })
 }
 
 /// Changes a member's profile or status (active or suspended).

@@ -329,6 +329,24 @@ fn signed(claims: &Value, secret: &str) -> String {
 }
 
 #[tokio::test]
+async fn a_valid_member_token_naming_no_member_is_refused() {
+    let app = TestApp::spawn().await;
+    let shop = app.shop("shop").await;
+    app.enrol(&shop, "ana").await;
+    let program_id = app.member_row(&shop, "ana").await.program_id;
+    let mut claims = claims("fidelio-member", 600);
+    claims["sub"] = json!("999999");
+    claims["prg"] = json!(program_id);
+    let response = app
+        .request(Method::GET, "/v1/me")
+        .bearer_auth(signed(&claims, JWT_SECRET))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::UNAUTHORIZED, "unauthorized").await;
+}
+
+#[tokio::test]
 async fn forged_expired_and_misaddressed_tokens_are_refused() {
     let app = TestApp::spawn().await;
     app.admin_token().await;
