@@ -24,20 +24,58 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !is_json {
-                return Err(AppError::UnsupportedMediaType(
-                    "the body must be JSON, sent with `Content-Type: application/json`".into(),
-                ));
+                return Err(not_json());
             }
-            let bytes = body
-                .await
-                .map_err(|error| match error.as_error::<PayloadError>() {
-                    Some(PayloadError::Overflow) => AppError::PayloadTooLarge(format!(
-                        "the body must be at most {MAX_BODY} bytes"
-                    )),
-                    _ => AppError::BadRequest(format!("the body could not be read: {error}")),
-                })?;
-            crate::json::parse(&bytes).map(Json)
+            parse(&body.await.map_err(unreadable)?).map(Json)
         })
+    }
+}
+
+/// A JSON body that may be left out: no body at all is `None`; any other body is read as
+/// [`Json`] reads it (a wrong content type or an unknown field is refused, not ignored).
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = is_json(req);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = body.await.map_err(unreadable)?;
+            if bytes.is_empty() {
+                return Ok(OptionalJson(None));
+            }
+            if !is_json {
+                return Err(not_json());
+            }
+            parse(&bytes).map(|body| OptionalJson(Some(body)))
+        })
+    }
+}
+
+/// Parses a body, which must be an object: serde would read an array into a struct, field by
+/// position.
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(AppError::invalid("body", "body: expected an object"));
+    }
+    crate::json::parse(bytes)
+}
+
+fn not_json() -> AppError {
+    AppError::UnsupportedMediaType(
+        "the body must be JSON, sent with `Content-Type: application/json`".into(),
+    )
+}
+
+fn unreadable(error: actix_web::Error) -> AppError {
+    match error.as_error::<PayloadError>() {
+        Some(PayloadError::Overflow) => {
+            AppError::PayloadTooLarge(format!("the body must be at most {MAX_BODY} bytes"))
+        }
+        _ => AppError::BadRequest(format!("the body could not be read: {error}")),
     }
 }
 

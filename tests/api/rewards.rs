@@ -108,6 +108,64 @@ async fn redeeming_debits_the_points_and_issues_a_voucher_that_is_used_once() {
     app.assert_ledger_verifies().await;
 }
 
+/// Using a voucher takes no body or a JSON object: anything else is refused and leaves the
+/// voucher issued.
+#[tokio::test]
+async fn a_voucher_is_not_used_by_a_body_that_is_not_a_valid_object() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    app.enrol(&shop, "ana").await;
+    app.give(&shop, "ana", 150).await;
+    let (_, voucher) = redeem(&app, &shop, "ana", "brewed-coffee").await;
+    let path = format!("/v1/redemptions/{}/use", voucher["id"].as_str().unwrap());
+    let refused = [
+        (
+            "application/json",
+            "{\"order_id\": ",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "application/json",
+            "{\"order\": \"T-1\"}",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "application/json",
+            "[\"T-1\"]",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "text/plain",
+            "{\"order_id\": \"T-1\"}",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+    ];
+    for (content_type, sent, status) in refused {
+        let response = app
+            .store(&shop, Method::POST, &path)
+            .header("content-type", content_type)
+            .body(sent)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{content_type} {sent}");
+    }
+    let looked_up = body(
+        app.store(
+            &shop,
+            Method::GET,
+            &format!("/v1/redemptions/{}", voucher["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(looked_up["status"], "issued", "{looked_up}");
+    let used = app.store(&shop, Method::POST, &path).send().await.unwrap();
+    assert_eq!(body(used).await["status"], "used");
+}
+
 #[tokio::test]
 async fn refusals_say_why_and_write_nothing() {
     let app = TestApp::spawn().await;

@@ -7,7 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::api::extract::Storefront;
 use crate::api::idempotent;
-use crate::api::json::Json;
+use crate::api::json::{Json, OptionalJson};
 use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::redemption_actions::{self, RedeemReward};
@@ -120,11 +120,12 @@ async fn use_voucher(
     state: web::Data<AppState>,
     store: Storefront,
     path: web::Path<String>,
-    body: Option<Json<UseVoucher>>,
+    body: OptionalJson<UseVoucher>,
 ) -> AppResult<HttpResponse> {
     store.require(Scope::PointsRedeem)?;
     let order_id = body
-        .and_then(|b| b.0.order_id)
+        .0
+        .and_then(|b| b.order_id)
         .map(|o| domain::text("order_id", &o, 128))
         .transpose()?;
     let voucher = state
