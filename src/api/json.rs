@@ -21,12 +21,16 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let is_json = is_json(req);
-        let body = web::Bytes::from_request(req, payload);
+        let body = OptionalJson::<T>::from_request(req, payload);
         Box::pin(async move {
             if !is_json {
                 return Err(not_json());
             }
-            parse(&body.await.map_err(unreadable)?).map(Json)
+            match body.await?.0 {
+                Some(body) => Ok(Json(body)),
+                // No body: refused as the empty document it is.
+                None => parse(&[]).map(Json),
+            }
         })
     }
 }
