@@ -7,6 +7,7 @@ mod referral_code;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::OptionalExtension;
+use diesel::result::DatabaseErrorKind;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -86,11 +87,14 @@ pub fn enrol(
         .birthday
         .map(|b| birthday(b, now.date()))
         .transpose()?;
-    if rows::find_by_external_id(tx, program_id, &external_id)?.is_some() {
-        return Err(AppError::conflict(
+    let exists = || {
+        AppError::conflict(
             ErrorCode::MemberExists,
             format!("external_id: a member `{external_id}` exists in this program"),
-        ));
+        )
+    };
+    if rows::find_by_external_id(tx, program_id, &external_id)?.is_some() {
+        return Err(exists());
     }
     let referred_by = match input.referral_code.as_deref() {
         Some(code) => Some(referrer(tx, program_id, code, email.as_deref())?),
@@ -112,7 +116,17 @@ pub fn enrol(
             updated_at: now,
             birthday_md: birthday.map(month_day),
         },
-    )?;
+    )
+    // Two enrolments of one id at once both pass the look-up above on PostgreSQL; the
+    // second is stopped by the unique index.
+    .map_err(|e| match &e {
+        diesel::result::Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
+            if info.message().contains("external_id") =>
+        {
+            exists()
+        }
+        _ => e.into(),
+    })?;
     stats::add(
         tx,
         program_id,

@@ -272,3 +272,30 @@ async fn a_mixed_hammer_of_adjusts_and_redeems_accounts_for_every_point() {
     }
     app.assert_ledger_verifies().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_concurrent_enrolments_of_one_id_make_one_member_and_nineteen_conflicts() {
+    let app = TestApp::spawn().await;
+    let shop = app.shop("shop").await;
+
+    let tasks = (0..20)
+        .map(|_| {
+            spawn(
+                app.store(&shop, reqwest::Method::POST, "/v1/members")
+                    .json(&json!({"external_id": "ana"})),
+            )
+        })
+        .collect();
+    let replies = join_all(tasks).await;
+
+    let created = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1, "exactly one enrolment wins");
+    for reply in replies.iter().filter(|r| r.status != StatusCode::CREATED) {
+        assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.text);
+        assert_eq!(reply.json()["code"], "member-exists", "{}", reply.text);
+    }
+    assert_eq!(app.member(&shop, "ana").await["external_id"], "ana");
+}
