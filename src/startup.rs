@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use actix_web::dev::Server;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpServer, web};
 use actix_web_prom::PrometheusMetricsBuilder;
 use anyhow::Context;
 use tracing_actix_web::{RequestId, TracingLogger};
@@ -13,6 +13,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::api::unmatched::{self, RouteTable};
 use crate::api::{self, ApiDoc};
 use crate::auth::jwt::TokenKeys;
 use crate::auth::login_limit::LoginLimiter;
@@ -124,8 +125,12 @@ fn server(
                 }))
                 .configure(api::routes)
                 .split_for_parts();
-        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi))
-            .default_service(web::to(unmatched))
+        let routes = web::Data::new(RouteTable::new(&openapi));
+        app.app_data(routes)
+            .service(web::redirect("/docs", "/docs/").permanent())
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi))
+            .default_service(web::to(unmatched::unmatched))
+            .wrap(from_fn(unmatched::head_as_get))
             .wrap(prometheus.clone())
             .wrap(from_fn(echo_request_id))
             .wrap(TracingLogger::default())
@@ -136,15 +141,6 @@ fn server(
         server = server.workers(workers.max(1));
     }
     Ok(server.run())
-}
-
-/// Every unknown route and method is a problem document too.
-async fn unmatched(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound(format!(
-        "no route for {} {}",
-        req.method(),
-        req.path()
-    )))
 }
 
 /// Returns the request id (also in every log line of the request) as `X-Request-Id`.

@@ -13,6 +13,7 @@ pub mod pagination;
 pub mod query;
 mod redemption_actions;
 mod storefront;
+pub mod unmatched;
 mod views;
 
 pub use openapi::ApiDoc;

@@ -23,6 +23,116 @@ async fn unknown_routes_are_problems() {
 }
 
 #[tokio::test]
+async fn a_wrong_method_is_a_405_problem_that_names_the_allowed_ones() {
+    let app = TestApp::spawn().await;
+    let shop = app.shop("shop").await;
+    app.enrol(&shop, "ana").await;
+
+    let response = app
+        .store(&shop, Method::DELETE, "/v1/members/ana")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["allow"].to_str().unwrap(),
+        "GET, PATCH, HEAD"
+    );
+    let problem = assert_problem(
+        response,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+    )
+    .await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("DELETE"),
+        "{problem}"
+    );
+
+    let response = app.request(Method::GET, "/v1/events").send().await.unwrap();
+    assert_eq!(response.headers()["allow"].to_str().unwrap(), "POST");
+    assert_problem(
+        response,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+    )
+    .await;
+
+    let response = app
+        .request(Method::PUT, "/openapi.json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"].to_str().unwrap(), "GET, HEAD");
+    assert_eq!(
+        app.member(&shop, "ana").await["status"],
+        "active",
+        "nothing changed"
+    );
+}
+
+#[tokio::test]
+async fn head_on_a_get_route_sends_its_headers_without_a_body() {
+    let app = TestApp::spawn().await;
+    let shop = app.shop("shop").await;
+    app.enrol(&shop, "ana").await;
+
+    let get = app
+        .store(&shop, Method::GET, "/v1/members/ana")
+        .send()
+        .await
+        .unwrap();
+    let length = get.text().await.unwrap().len();
+    let head = app
+        .store(&shop, Method::HEAD, "/v1/members/ana")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()["content-type"], "application/json");
+    assert_eq!(
+        head.headers()["content-length"].to_str().unwrap(),
+        length.to_string()
+    );
+    assert!(head.bytes().await.unwrap().is_empty());
+
+    let missing = app
+        .store(&shop, Method::HEAD, "/v1/members/nobody")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let on_post = app
+        .request(Method::HEAD, "/v1/events")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(on_post.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(on_post.headers()["allow"].to_str().unwrap(), "POST");
+}
+
+#[tokio::test]
+async fn the_documentation_answers_at_the_address_the_readme_gives() {
+    let app = TestApp::spawn().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("{}/docs", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(response.headers()["location"], "/docs/");
+    let page = app.request(Method::GET, "/docs").send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.text().await.unwrap().contains("swagger"),
+        "the Swagger UI page"
+    );
+}
+
+#[tokio::test]
 async fn malformed_json_is_a_400_problem() {
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
