@@ -6,14 +6,16 @@ use std::sync::Arc;
 use actix_web::web;
 
 use crate::api::pagination::{Page, PageParams};
-use crate::api::views::{EntryView, MemberView, PointsMovement};
+use crate::api::views::{EntryView, MemberView, PointsMovement, TokenView};
+use crate::auth::jwt::Audience;
+use crate::db::models::members::MemberRow;
 use crate::db::{DbConnection, now_utc};
 use crate::error::AppResult;
 use crate::idempotency::{self, Done, Keyed, Reply};
 use crate::ledger::history;
 use crate::ledger::posting::Cause;
 use crate::members::points::{self, Actor, AdjustPoints};
-use crate::members::{self, UpdateMember, account};
+use crate::members::{self, UpdateMember};
 use crate::programs::{self, Program};
 use crate::state::AppState;
 
@@ -45,32 +47,84 @@ fn view(conn: &mut DbConnection, program: &Program, external_id: &str) -> AppRes
     MemberView::read(conn, program, external_id)
 }
 
+/// Changes a member's profile or status, once per idempotency key.
 pub async fn update(
     state: &web::Data<AppState>,
     program_id: i64,
     external_id: String,
     input: UpdateMember,
-) -> AppResult<MemberView> {
+    keyed: Option<Keyed>,
+) -> AppResult<Reply> {
     state
         .run(move |conn| {
-            let member = account::update(conn, program_id, &external_id, &input)?;
-            let program = programs::by_id(conn, program_id)?;
-            MemberView::load(conn, &program, member)
+            idempotency::execute(conn, keyed.as_ref(), 200, |tx| {
+                let member = members::update(tx, program_id, &external_id, &input, now_utc())?;
+                loaded(tx, program_id, member)
+            })
         })
         .await
 }
 
+/// Closes a member (personal data erased, points forfeited), once per idempotency key.
 pub async fn close(
     state: &web::Data<AppState>,
     program_id: i64,
     external_id: String,
     cause: Cause,
-) -> AppResult<MemberView> {
+    keyed: Option<Keyed>,
+) -> AppResult<Reply> {
     state
         .run(move |conn| {
-            let member = account::close(conn, program_id, &external_id, cause)?;
-            let program = programs::by_id(conn, program_id)?;
-            MemberView::load(conn, &program, member)
+            idempotency::execute(conn, keyed.as_ref(), 200, |tx| {
+                let member = members::close(tx, program_id, &external_id, cause, now_utc())?;
+                loaded(tx, program_id, member)
+            })
+        })
+        .await
+}
+
+fn loaded(
+    tx: &mut DbConnection,
+    program_id: i64,
+    member: MemberRow,
+) -> AppResult<Done<MemberView>> {
+    let program = programs::by_id(tx, program_id)?;
+    Ok(Done {
+        body: MemberView::load(tx, &program, member)?,
+        entry_id: None,
+    })
+}
+
+/// A member token for the member's own browser or app, once per idempotency key (a retry
+/// gets the same token).
+pub async fn token(
+    state: &web::Data<AppState>,
+    program_id: i64,
+    external_id: String,
+    keyed: Option<Keyed>,
+) -> AppResult<Reply> {
+    let shared = state.clone();
+    state
+        .run(move |conn| {
+            idempotency::execute(conn, keyed.as_ref(), 200, |tx| {
+                let member = members::require(tx, program_id, &external_id)?;
+                member.status.check_open()?;
+                let ttl = shared.token_lifetimes.member_secs;
+                let access_token = shared.tokens.issue(
+                    Audience::Member,
+                    member.id.to_string(),
+                    Some(member.program_id),
+                    ttl,
+                )?;
+                Ok(Done {
+                    body: TokenView {
+                        access_token,
+                        token_type: "Bearer",
+                        expires_in: ttl,
+                    },
+                    entry_id: None,
+                })
+            })
         })
         .await
 }

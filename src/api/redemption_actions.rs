@@ -1,4 +1,5 @@
-//! Redeeming a reward, shared by the storefront's and the member's routes.
+//! Redeeming a reward, shared by the storefront's and the member's routes, and settling the
+//! voucher at the storefront.
 
 use actix_web::web;
 use serde::{Deserialize, Serialize};
@@ -8,8 +9,9 @@ use crate::db::models::rewards as reward_rows;
 use crate::db::now_utc;
 use crate::error::AppResult;
 use crate::idempotency::{self, Done, Keyed, Reply};
+use crate::ledger::posting::Cause;
 use crate::programs;
-use crate::rewards::{self, redeem::Source};
+use crate::rewards::{self, redeem::Source, vouchers};
 use crate::state::AppState;
 
 /// A reward to redeem.
@@ -41,6 +43,52 @@ pub async fn redeem(
                 Ok(Done {
                     body: voucher,
                     entry_id,
+                })
+            })
+        })
+        .await
+}
+
+/// Marks the program's voucher used, in the order it was honoured in, once per idempotency key.
+pub async fn use_voucher(
+    state: &web::Data<AppState>,
+    program_id: i64,
+    id: String,
+    order_id: Option<String>,
+    keyed: Option<Keyed>,
+) -> AppResult<Reply> {
+    state
+        .run(move |conn| {
+            idempotency::execute(conn, keyed.as_ref(), 200, |tx| {
+                let program = programs::by_id(tx, program_id)?;
+                let voucher =
+                    vouchers::use_voucher(tx, &program, &id, order_id.as_deref(), now_utc())?;
+                Ok(Done {
+                    body: voucher,
+                    entry_id: None,
+                })
+            })
+        })
+        .await
+}
+
+/// Cancels the program's unused voucher (its points and stock come back), once per
+/// idempotency key.
+pub async fn cancel(
+    state: &web::Data<AppState>,
+    program_id: i64,
+    id: String,
+    cause: Cause,
+    keyed: Option<Keyed>,
+) -> AppResult<Reply> {
+    state
+        .run(move |conn| {
+            idempotency::execute(conn, keyed.as_ref(), 200, |tx| {
+                let program = programs::by_id(tx, program_id)?;
+                let voucher = vouchers::cancel(tx, &program, &id, &cause, now_utc())?;
+                Ok(Done {
+                    body: voucher,
+                    entry_id: None,
                 })
             })
         })

@@ -1,7 +1,6 @@
 //! Members: enrolment, profile changes, suspension and closing, finding them, and moving
 //! their points by hand.
 
-pub mod account;
 pub mod points;
 mod referral_code;
 

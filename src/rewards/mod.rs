@@ -3,7 +3,6 @@
 pub mod admin;
 mod code;
 pub mod redeem;
-pub mod storefront;
 pub mod vouchers;
 
 use chrono::{DateTime, NaiveDateTime, Utc};

@@ -362,13 +362,14 @@ async fn reposting_an_event_returns_the_identical_outcome_and_a_changed_body_is_
     let first = app.post_event(&shop, purchase("e1", "ana", "10.00")).await;
     assert_eq!(first.0, StatusCode::CREATED);
     let again = app
-        .post_event(
-            &shop,
-            json!({"type": "purchase", "id": "e1", "member": "ana", "amount": "10.0"}),
-        )
-        .await;
-    assert_eq!(again.0, StatusCode::OK);
-    assert_eq!(again.1, first.1);
+        .store(&shop, Method::POST, "/v1/events")
+        .json(&json!({"type": "purchase", "id": "e1", "member": "ana", "amount": "10.0"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(body(again).await, first.1);
     let changed = app
         .store(&shop, Method::POST, "/v1/events")
         .json(&purchase("e1", "ana", "11.00"))

@@ -14,6 +14,7 @@ mod game_admin;
 mod game_beauty;
 mod game_coffee;
 mod helpers;
+mod idempotency;
 mod ledger;
 mod members;
 mod model;

@@ -103,9 +103,9 @@ async fn show(
     Ok(HttpResponse::Ok().json(member_actions::show(&state, program_id, external_id).await?))
 }
 
-/// Changes a member's profile or status (`active` / `suspended`).
+/// Changes a member's profile or status (`active` / `suspended`). Accepts `Idempotency-Key`.
 #[utoipa::path(tag = "admin", security(("admin_jwt" = [])),
-    params(("program" = String, Path, description = "Program slug"), ("external_id" = String, Path)),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("program" = String, Path, description = "Program slug"), ("external_id" = String, Path)),
     request_body = UpdateMember, responses(
     (status = 200, body = MemberView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -113,19 +113,28 @@ async fn show(
 #[patch("/v1/admin/programs/{program}/members/{external_id}")]
 async fn update(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
+    req: HttpRequest,
     path: web::Path<(String, String)>,
     body: Json<UpdateMember>,
 ) -> AppResult<HttpResponse> {
     let (slug, external_id) = path.into_inner();
     let program_id = program_id(&state, slug).await?;
-    Ok(HttpResponse::Ok()
-        .json(member_actions::update(&state, program_id, external_id, body.0).await?))
+    let keyed = idempotent::optional(
+        &req,
+        program_id,
+        Caller::Admin(admin.id),
+        "members.update",
+        &body.0,
+    )?;
+    let reply = member_actions::update(&state, program_id, external_id, body.0, keyed).await?;
+    Ok(idempotent::respond(reply))
 }
 
 /// Closes a member: erases personal data, forfeits remaining points, keeps the ledger.
+/// Accepts `Idempotency-Key`.
 #[utoipa::path(tag = "admin", security(("admin_jwt" = [])),
-    params(("program" = String, Path, description = "Program slug"), ("external_id" = String, Path)), responses(
+    params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("program" = String, Path, description = "Program slug"), ("external_id" = String, Path)), responses(
     (status = 200, body = MemberView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -133,16 +142,24 @@ async fn update(
 async fn close(
     state: web::Data<AppState>,
     admin: AdminUser,
+    req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let (slug, external_id) = path.into_inner();
     let program_id = program_id(&state, slug).await?;
+    let keyed = idempotent::optional(
+        &req,
+        program_id,
+        Caller::Admin(admin.id),
+        "members.close",
+        &(),
+    )?;
     let cause = Cause {
         admin_id: Some(admin.id),
         ..Cause::default()
     };
-    Ok(HttpResponse::Ok()
-        .json(member_actions::close(&state, program_id, external_id, cause).await?))
+    let reply = member_actions::close(&state, program_id, external_id, cause, keyed).await?;
+    Ok(idempotent::respond(reply))
 }
 
 /// The member's ledger, newest first.
@@ -166,7 +183,7 @@ async fn ledger(
 
 /// Adds (positive) or takes (negative) points by hand. Accepts `Idempotency-Key`.
 #[utoipa::path(tag = "admin", security(("admin_jwt" = [])),
-    params(("program" = String, Path, description = "Program slug"), ("external_id" = String, Path)),
+    params(("program" = String, Path, description = "Program slug"), ("external_id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer")),
     request_body = AdjustPoints, responses(
     (status = 201, body = PointsMovement),
     (status = 404, body = Problem, content_type = "application/problem+json"),

@@ -1,11 +1,12 @@
 //! A member's own badges, challenges and leaderboard ranks (member JWT).
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::api::extract::MemberPrincipal;
+use crate::api::idempotent;
 use crate::api::query::Query;
 use crate::db::now_utc;
 use crate::error::{AppResult, Problem};
@@ -13,6 +14,7 @@ use crate::gamification::badges::{self, MemberBadgeView};
 use crate::gamification::challenges::{self, MemberChallengeView};
 use crate::gamification::leaderboards::{self as boards, LeaderboardView, Reader};
 use crate::gamification::member;
+use crate::idempotency::Caller;
 use crate::state::AppState;
 use crate::{members, programs};
 
@@ -63,9 +65,9 @@ async fn my_challenges(
 }
 
 /// Joins an opt-in challenge for its current window: events from now on count (earlier ones
-/// never do). Joining again changes nothing.
+/// never do). Joining again changes nothing. Accepts `Idempotency-Key`.
 #[utoipa::path(tag = "member", security(("member_jwt" = [])),
-    params(("slug" = String, Path, description = "Challenge slug")), responses(
+    params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("slug" = String, Path, description = "Challenge slug")), responses(
     (status = 200, body = MemberChallengeView),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -75,12 +77,22 @@ async fn my_challenges(
 async fn join_challenge(
     state: web::Data<AppState>,
     who: MemberPrincipal,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let view = state
-        .run(move |conn| member::join_challenge(conn, who.program_id, who.member_id, &path))
+    let keyed = idempotent::optional(
+        &req,
+        who.program_id,
+        Caller::Member(who.member_id),
+        "challenges.join",
+        &(),
+    )?;
+    let reply = state
+        .run(move |conn| {
+            member::join_challenge(conn, who.program_id, who.member_id, &path, keyed.as_ref())
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(idempotent::respond(reply))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -90,7 +90,7 @@ async fn catalogue(state: web::Data<AppState>, who: MemberPrincipal) -> AppResul
 }
 
 /// Redeems a reward. Accepts `Idempotency-Key`.
-#[utoipa::path(tag = "member", security(("member_jwt" = [])), request_body = RedeemReward, responses(
+#[utoipa::path(tag = "member", security(("member_jwt" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer")), request_body = RedeemReward, responses(
     (status = 201, body = Voucher),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "`insufficient-points`, `negative-balance`, `tier-required`, `out-of-stock`, `limit-reached`, `reward-inactive`",

@@ -18,8 +18,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(post_event).service(show);
 }
 
-/// Records an event and answers with what it earned. Its `id` makes it idempotent: posting it
-/// again returns 200 with the identical outcome; the same id with a different body is 409.
+/// Records an event and answers with what it earned. Its `id` is its idempotency key: posting
+/// it again returns 200 with the identical outcome and `Idempotent-Replayed: true`; the same id
+/// with a different body is 409.
 #[utoipa::path(tag = "storefront", security(("api_key" = [])), request_body = EventInput, responses(
     (status = 201, description = "Recorded", body = EventOutcome),
     (status = 200, description = "Already recorded: the first outcome", body = EventOutcome),
@@ -50,7 +51,11 @@ async fn post_event(
         .await?;
     let (mut response, json) = match recorded {
         Recorded::Created(json) => (HttpResponse::Created(), json),
-        Recorded::Replayed(json) => (HttpResponse::Ok(), json),
+        Recorded::Replayed(json) => {
+            let mut replay = HttpResponse::Ok();
+            replay.insert_header(("Idempotent-Replayed", "true"));
+            (replay, json)
+        }
     };
     Ok(response.content_type("application/json").body(json))
 }

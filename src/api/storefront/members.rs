@@ -10,7 +10,6 @@ use crate::api::query::Query;
 use crate::api::views::{EntryView, MemberView, TokenView};
 use crate::api::{idempotent, member_actions};
 use crate::auth::Scope;
-use crate::auth::jwt::Audience;
 use crate::db::now_utc;
 use crate::error::{AppResult, Problem};
 use crate::idempotency::{self, Caller, Done};
@@ -29,7 +28,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// Enrols a customer. Accepts `Idempotency-Key`.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), request_body = EnrolMember, responses(
+#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer")), request_body = EnrolMember, responses(
     (status = 201, body = MemberView),
     (status = 409, description = "The external id exists", body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -80,8 +79,9 @@ async fn show(
         .json(member_actions::show_in(&state, store.program.clone(), path.into_inner()).await?))
 }
 
-/// Changes a member's email, name, birthday, or status (`active` / `suspended`).
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("external_id" = String, Path)),
+/// Changes a member's email, name, birthday, or status (`active` / `suspended`). Accepts
+/// `Idempotency-Key`.
+#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("external_id" = String, Path)),
     request_body = UpdateMember, responses(
     (status = 200, body = MemberView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -91,17 +91,26 @@ async fn show(
 async fn update(
     state: web::Data<AppState>,
     store: Storefront,
+    req: HttpRequest,
     path: web::Path<String>,
     body: Json<UpdateMember>,
 ) -> AppResult<HttpResponse> {
     store.require(Scope::MembersWrite)?;
-    let view = member_actions::update(&state, store.program_id, path.into_inner(), body.0).await?;
-    Ok(HttpResponse::Ok().json(view))
+    let keyed = idempotent::optional(
+        &req,
+        store.program_id,
+        Caller::ApiKey(store.key_id),
+        "members.update",
+        &body.0,
+    )?;
+    let reply =
+        member_actions::update(&state, store.program_id, path.into_inner(), body.0, keyed).await?;
+    Ok(idempotent::respond(reply))
 }
 
 /// Closes a member: erases email, name and birthday, forfeits remaining points (one `expire`
-/// entry) and keeps the ledger.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("external_id" = String, Path)), responses(
+/// entry) and keeps the ledger. Accepts `Idempotency-Key`.
+#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("external_id" = String, Path)), responses(
     (status = 200, body = MemberView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -109,15 +118,24 @@ async fn update(
 async fn close(
     state: web::Data<AppState>,
     store: Storefront,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     store.require(Scope::MembersWrite)?;
+    let keyed = idempotent::optional(
+        &req,
+        store.program_id,
+        Caller::ApiKey(store.key_id),
+        "members.close",
+        &(),
+    )?;
     let cause = Cause {
         api_key_id: Some(store.key_id),
         ..Cause::default()
     };
-    let view = member_actions::close(&state, store.program_id, path.into_inner(), cause).await?;
-    Ok(HttpResponse::Ok().json(view))
+    let reply =
+        member_actions::close(&state, store.program_id, path.into_inner(), cause, keyed).await?;
+    Ok(idempotent::respond(reply))
 }
 
 /// The member's ledger, newest first.
@@ -137,8 +155,9 @@ async fn ledger(
         .json(member_actions::ledger(&state, store.program_id, path.into_inner(), &page).await?))
 }
 
-/// A member token, for the member's own browser or app (`/v1/me...`).
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("external_id" = String, Path)), responses(
+/// A member token, for the member's own browser or app (`/v1/me...`). Accepts
+/// `Idempotency-Key`: a retry gets the same token.
+#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("external_id" = String, Path)), responses(
     (status = 200, body = TokenView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The member is closed", body = Problem, content_type = "application/problem+json"),
@@ -147,23 +166,17 @@ async fn ledger(
 async fn token(
     state: web::Data<AppState>,
     store: Storefront,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     store.require(Scope::MembersWrite)?;
-    let member = state
-        .run(move |conn| members::require(conn, store.program_id, &path))
-        .await?;
-    member.status.check_open()?;
-    let ttl = state.token_lifetimes.member_secs;
-    let access_token = state.tokens.issue(
-        Audience::Member,
-        member.id.to_string(),
-        Some(member.program_id),
-        ttl,
+    let keyed = idempotent::optional(
+        &req,
+        store.program_id,
+        Caller::ApiKey(store.key_id),
+        "members.token",
+        &(),
     )?;
-    Ok(HttpResponse::Ok().json(TokenView {
-        access_token,
-        token_type: "Bearer",
-        expires_in: ttl,
-    }))
+    let reply = member_actions::token(&state, store.program_id, path.into_inner(), keyed).await?;
+    Ok(idempotent::respond(reply))
 }

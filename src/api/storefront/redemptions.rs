@@ -18,7 +18,7 @@ use crate::error::{AppResult, Problem};
 use crate::idempotency::Caller;
 use crate::ledger::posting::Cause;
 use crate::rewards::redeem::{Source, Voucher};
-use crate::rewards::{storefront, vouchers};
+use crate::rewards::vouchers;
 use crate::state::AppState;
 use crate::{members, programs};
 
@@ -33,7 +33,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// Redeems a reward for a member: points debited, stock taken, voucher issued, at once.
 /// Accepts `Idempotency-Key`.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("external_id" = String, Path)),
+#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("external_id" = String, Path)),
     request_body = RedeemReward, responses(
     (status = 201, body = Voucher),
     (status = 404, description = "No such member or reward", body = Problem, content_type = "application/problem+json"),
@@ -109,7 +109,8 @@ struct UseVoucher {
 }
 
 /// Marks a voucher used: the storefront honoured it. Using it twice is 409 `voucher-used`.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("id" = String, Path, description = "Voucher id")),
+/// Accepts `Idempotency-Key`: a retry gets the first answer instead of the 409.
+#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("id" = String, Path, description = "Voucher id")),
     request_body(content = Option<UseVoucher>), responses(
     (status = 200, body = Voucher),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -119,6 +120,7 @@ struct UseVoucher {
 async fn use_voucher(
     state: web::Data<AppState>,
     store: Storefront,
+    req: HttpRequest,
     path: web::Path<String>,
     body: OptionalJson<UseVoucher>,
 ) -> AppResult<HttpResponse> {
@@ -128,17 +130,27 @@ async fn use_voucher(
         .and_then(|b| b.order_id)
         .map(|o| domain::text("order_id", &o, 128))
         .transpose()?;
-    let voucher = state
-        .run(move |conn| {
-            storefront::use_voucher(conn, store.program_id, &path, order_id.as_deref())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(voucher))
+    let keyed = idempotent::optional(
+        &req,
+        store.program_id,
+        Caller::ApiKey(store.key_id),
+        "vouchers.use",
+        &order_id,
+    )?;
+    let reply = redemption_actions::use_voucher(
+        &state,
+        store.program_id,
+        path.into_inner(),
+        order_id,
+        keyed,
+    )
+    .await?;
+    Ok(idempotent::respond(reply))
 }
 
 /// Cancels an unused voucher: its points come back (a `reverse` entry, to the lots they came
-/// from) and its stock is restored.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("id" = String, Path, description = "Voucher id")), responses(
+/// from) and its stock is restored. Accepts `Idempotency-Key`.
+#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("id" = String, Path, description = "Voucher id")), responses(
     (status = 200, body = Voucher),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "`voucher-used`, `voucher-cancelled`, `voucher-expired`", body = Problem, content_type = "application/problem+json"),
@@ -147,18 +159,26 @@ async fn use_voucher(
 async fn cancel(
     state: web::Data<AppState>,
     store: Storefront,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     store.require(Scope::PointsRedeem)?;
+    let keyed = idempotent::optional(
+        &req,
+        store.program_id,
+        Caller::ApiKey(store.key_id),
+        "vouchers.cancel",
+        &(),
+    )?;
     let cause = Cause {
         api_key_id: Some(store.key_id),
         reason: Some("voucher cancelled".into()),
         ..Cause::default()
     };
-    let voucher = state
-        .run(move |conn| storefront::cancel(conn, store.program_id, &path, &cause))
-        .await?;
-    Ok(HttpResponse::Ok().json(voucher))
+    let reply =
+        redemption_actions::cancel(&state, store.program_id, path.into_inner(), cause, keyed)
+            .await?;
+    Ok(idempotent::respond(reply))
 }
 
 /// One voucher.
