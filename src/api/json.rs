@@ -12,8 +12,17 @@ use crate::error::AppError;
 /// The largest body accepted, in bytes.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// A JSON request body, parsed into `T`.
-pub struct Json<T>(pub T);
+/// A JSON request body, parsed into `T`. It is read before the handler runs, but a bad body is
+/// reported only when the handler takes it with [`Json::into_inner`], after checking who
+/// calls: actix-web runs a handler's extractors together, so a caller who may not call the
+/// route would otherwise learn how its body is checked (a 422 before the 401 or 403).
+pub struct Json<T>(Result<T, AppError>);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> Result<T, AppError> {
+        self.0
+    }
+}
 
 impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Error = AppError;
@@ -23,21 +32,27 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let is_json = is_json(req);
         let body = OptionalJson::<T>::from_request(req, payload);
         Box::pin(async move {
-            if !is_json {
-                return Err(not_json());
-            }
-            match body.await?.0 {
-                Some(body) => Ok(Json(body)),
+            let body = body.await?.into_inner().and_then(|body| match body {
+                _ if !is_json => Err(not_json()),
+                Some(body) => Ok(body),
                 // No body: refused as the empty document it is.
-                None => parse(&[]).map(Json),
-            }
+                None => parse(&[]),
+            });
+            Ok(Json(body))
         })
     }
 }
 
 /// A JSON body that may be left out: no body at all is `None`; any other body is read as
-/// [`Json`] reads it (a wrong content type or an unknown field is refused, not ignored).
-pub struct OptionalJson<T>(pub Option<T>);
+/// [`Json`] reads it (a wrong content type or an unknown field is refused, not ignored), and
+/// its failure is reported as late.
+pub struct OptionalJson<T>(Result<Option<T>, AppError>);
+
+impl<T> OptionalJson<T> {
+    pub fn into_inner(self) -> Result<Option<T>, AppError> {
+        self.0
+    }
+}
 
 impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
     type Error = AppError;
@@ -47,14 +62,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
         let is_json = is_json(req);
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            let bytes = body.await.map_err(unreadable)?;
-            if bytes.is_empty() {
-                return Ok(OptionalJson(None));
-            }
-            if !is_json {
-                return Err(not_json());
-            }
-            parse(&bytes).map(|body| OptionalJson(Some(body)))
+            let read = match body.await {
+                Err(error) => Err(unreadable(error)),
+                Ok(bytes) if bytes.is_empty() => Ok(None),
+                Ok(_) if !is_json => Err(not_json()),
+                Ok(bytes) => parse(&bytes).map(Some),
+            };
+            Ok(OptionalJson(read))
         })
     }
 }

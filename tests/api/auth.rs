@@ -314,18 +314,29 @@ async fn member_and_admin_tokens_do_not_open_each_others_routes() {
     assert_problem(as_member, StatusCode::UNAUTHORIZED, "unauthorized").await;
 }
 
-fn claims(audience: &str, expires_in: i64) -> Value {
+/// Claims as the service issues them, for `audience`, expiring in `expires_in` seconds.
+pub fn claims(audience: &str, expires_in: i64) -> Value {
     let now = chrono::Utc::now().timestamp();
     json!({"sub": "1", "aud": audience, "iss": "fidelio", "iat": now, "exp": now + expires_in})
 }
 
-fn signed(claims: &Value, secret: &str) -> String {
+/// `claims` signed with HS256 and `secret`.
+pub fn signed(claims: &Value, secret: &str) -> String {
     encode(
         &Header::new(Algorithm::HS256),
         claims,
         &EncodingKey::from_secret(secret.as_bytes()),
     )
     .unwrap()
+}
+
+/// `claims` with `alg: none` and no signature.
+pub fn unsigned(claims: &Value) -> String {
+    format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    )
 }
 
 #[tokio::test]
@@ -350,11 +361,7 @@ async fn a_valid_member_token_naming_no_member_is_refused() {
 async fn forged_expired_and_misaddressed_tokens_are_refused() {
     let app = TestApp::spawn().await;
     app.admin_token().await;
-    let unsigned = format!(
-        "{}.{}.",
-        URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
-        URL_SAFE_NO_PAD.encode(claims("fidelio-admin", 600).to_string())
-    );
+    let unsigned = unsigned(&claims("fidelio-admin", 600));
     let hs512 = encode(
         &Header::new(Algorithm::HS512),
         &claims("fidelio-admin", 600),

@@ -45,10 +45,11 @@ async fn create(
     path: web::Path<String>,
     body: Json<CreateApiKey>,
 ) -> AppResult<HttpResponse> {
+    let body = body.into_inner()?;
     let (row, key) = state
         .run(move |conn| {
             let program = programs::require(conn, &path)?;
-            api_keys::issue(conn, program.id, admin.id, &body.0)
+            api_keys::issue(conn, program.id, admin.id, &body)
         })
         .await?;
     let view = ApiKeyView::from(row);

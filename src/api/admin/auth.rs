@@ -37,7 +37,7 @@ async fn login(
     req: HttpRequest,
     body: Json<LoginRequest>,
 ) -> AppResult<HttpResponse> {
-    let LoginRequest { email, password } = body.0;
+    let LoginRequest { email, password } = body.into_inner()?;
     let address = req
         .peer_addr()
         .map(|a| a.ip().to_string())

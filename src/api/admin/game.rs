@@ -182,7 +182,7 @@ macro_rules! element_routes {
                 path: web::Path<String>,
                 body: Json<Value>,
             ) -> AppResult<HttpResponse> {
-                game::create::<$definition>(state, path.into_inner(), body.0).await
+                game::create::<$definition>(state, path.into_inner(), body.into_inner()?).await
             }
 
             #[utoipa::path(tag = "admin", security(("admin_jwt" = [])),
@@ -233,7 +233,7 @@ macro_rules! element_routes {
                 body: Json<$definition>,
             ) -> AppResult<HttpResponse> {
                 let (program, slug) = path.into_inner();
-                game::update(state, program, slug, body.0).await
+                game::update(state, program, slug, body.into_inner()?).await
             }
 
             #[utoipa::path(tag = "admin", security(("admin_jwt" = [])),

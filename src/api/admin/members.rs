@@ -118,6 +118,7 @@ async fn update(
     path: web::Path<(String, String)>,
     body: Json<UpdateMember>,
 ) -> AppResult<HttpResponse> {
+    let body = body.into_inner()?;
     let (slug, external_id) = path.into_inner();
     let program_id = program_id(&state, slug).await?;
     let keyed = idempotent::optional(
@@ -125,9 +126,9 @@ async fn update(
         program_id,
         Caller::Admin(admin.id),
         "members.update",
-        &body.0,
+        &body,
     )?;
-    let reply = member_actions::update(&state, program_id, external_id, body.0, keyed).await?;
+    let reply = member_actions::update(&state, program_id, external_id, body, keyed).await?;
     Ok(idempotent::respond(reply))
 }
 
@@ -198,6 +199,7 @@ async fn adjust(
     path: web::Path<(String, String)>,
     body: Json<AdjustPoints>,
 ) -> AppResult<HttpResponse> {
+    let body = body.into_inner()?;
     let (slug, external_id) = path.into_inner();
     let program_id = program_id(&state, slug).await?;
     let keyed = idempotent::optional(
@@ -205,14 +207,14 @@ async fn adjust(
         program_id,
         Caller::Admin(admin.id),
         "points.adjust",
-        &body.0,
+        &body,
     )?;
     let reply = member_actions::adjust(
         &state,
         program_id,
         external_id,
         keyed,
-        body.0,
+        body,
         Actor::Admin(admin.id),
     )
     .await?;

@@ -31,9 +31,8 @@ async fn create(
     _admin: AdminUser,
     body: Json<CreateProgram>,
 ) -> AppResult<HttpResponse> {
-    let program = state
-        .run(move |conn| programs::create(conn, &body.0))
-        .await?;
+    let body = body.into_inner()?;
+    let program = state.run(move |conn| programs::create(conn, &body)).await?;
     Ok(HttpResponse::Created().json(ProgramView::from(program)))
 }
 
@@ -85,8 +84,9 @@ async fn update(
     path: web::Path<String>,
     body: Json<UpdateProgram>,
 ) -> AppResult<HttpResponse> {
+    let body = body.into_inner()?;
     let program = state
-        .run(move |conn| programs::update(conn, &path, &body.0))
+        .run(move |conn| programs::update(conn, &path, &body))
         .await?;
     Ok(HttpResponse::Ok().json(ProgramView::from(program)))
 }

@@ -95,8 +95,9 @@ async fn create(
     path: web::Path<String>,
     body: Json<Value>,
 ) -> AppResult<HttpResponse> {
+    let body = body.into_inner()?;
     let (program, reward) = state
-        .run(move |conn| rewards::admin::create(conn, &path, body.0))
+        .run(move |conn| rewards::admin::create(conn, &path, body))
         .await?;
     Ok(HttpResponse::Created().json(RewardView::new(&program, reward)))
 }
@@ -168,9 +169,10 @@ async fn update(
     path: web::Path<(String, String)>,
     body: Json<RewardDefinition>,
 ) -> AppResult<HttpResponse> {
+    let body = body.into_inner()?;
     let (program, slug) = path.into_inner();
     let (program, reward) = state
-        .run(move |conn| rewards::admin::update(conn, &program, &slug, &body.0))
+        .run(move |conn| rewards::admin::update(conn, &program, &slug, &body))
         .await?;
     Ok(HttpResponse::Ok().json(RewardView::new(&program, reward)))
 }

@@ -87,7 +87,8 @@ async fn create(
     path: web::Path<String>,
     body: Json<Value>,
 ) -> AppResult<HttpResponse> {
-    let new = NewRule::from_json(body.0, "")?;
+    let body = body.into_inner()?;
+    let new = NewRule::from_json(body, "")?;
     let rule = state
         .run(move |conn| rules::admin::create(conn, &path, &new, Some(admin.id)))
         .await?;
@@ -159,9 +160,10 @@ async fn update(
     path: web::Path<(String, String)>,
     body: Json<RuleDefinition>,
 ) -> AppResult<HttpResponse> {
+    let body = body.into_inner()?;
     let (program, slug) = path.into_inner();
     let rule = state
-        .run(move |conn| rules::admin::update(conn, &program, &slug, &body.0, Some(admin.id)))
+        .run(move |conn| rules::admin::update(conn, &program, &slug, &body, Some(admin.id)))
         .await?;
     Ok(HttpResponse::Ok().json(RuleView::from(rule)))
 }
@@ -255,10 +257,11 @@ async fn preview_rules(
     path: web::Path<String>,
     body: Json<PreviewRequest>,
 ) -> AppResult<HttpResponse> {
+    let body = body.into_inner()?;
     let outcome = state
         .run(move |conn| {
             let program = programs::require(conn, &path)?;
-            rules::preview::preview(conn, &program, &body.0, now_utc())
+            rules::preview::preview(conn, &program, &body, now_utc())
         })
         .await?;
     Ok(HttpResponse::Ok().json(outcome))

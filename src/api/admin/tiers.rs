@@ -62,8 +62,9 @@ async fn replace(
     path: web::Path<String>,
     body: Json<TierPolicy>,
 ) -> AppResult<HttpResponse> {
+    let body = body.into_inner()?;
     let program = state
-        .run(move |conn| programs::set_tiers(conn, &path, Some(&body.0)))
+        .run(move |conn| programs::set_tiers(conn, &path, Some(&body)))
         .await?;
     Ok(HttpResponse::Ok().json(program.tiers))
 }
@@ -110,12 +111,13 @@ async fn set_member_tier(
     path: web::Path<(String, String)>,
     body: Json<SetTier>,
 ) -> AppResult<HttpResponse> {
+    let body = body.into_inner()?;
     let (slug, external_id) = path.into_inner();
     let SetTier {
         tier,
         reason,
         held_until,
-    } = body.0;
+    } = body;
     let reason = domain::text("reason", &reason, 500)?;
     let shared = state.clone();
     let view = state

@@ -103,12 +103,13 @@ async fn redeem(
     req: HttpRequest,
     body: Json<RedeemReward>,
 ) -> AppResult<HttpResponse> {
+    let body = body.into_inner()?;
     let keyed = idempotent::optional(
         &req,
         who.program_id,
         Caller::Member(who.member_id),
         "rewards.redeem",
-        &body.0,
+        &body,
     )?;
     state
         .run(move |conn| members::require_own(conn, who.program_id, who.member_id))
@@ -117,7 +118,7 @@ async fn redeem(
         &state,
         who.program_id,
         who.member_id,
-        body.0,
+        body,
         Source::Member,
         keyed,
     )

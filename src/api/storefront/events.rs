@@ -21,7 +21,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 /// Records an event and answers with what it earned. Its `id` is its idempotency key: posting
 /// it again returns 200 with the identical outcome and `Idempotent-Replayed: true`; the same id
 /// with a different body is 409.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), request_body = EventInput, responses(
+#[utoipa::path(tag = "storefront", security(("api_key" = ["events:write"])), request_body = EventInput, responses(
     (status = 201, description = "Recorded", body = EventOutcome),
     (status = 200, description = "Already recorded: the first outcome", body = EventOutcome),
     (status = 404, description = "Unknown member (unless the program enrols on first event)", body = Problem, content_type = "application/problem+json"),
@@ -35,6 +35,7 @@ async fn post_event(
     body: Json<EventInput>,
 ) -> AppResult<HttpResponse> {
     store.require(Scope::EventsWrite)?;
+    let body = body.into_inner()?;
     let shared = state.clone();
     let recorded = state
         .run(move |conn| {
@@ -43,7 +44,7 @@ async fn post_event(
                 &shared.rules,
                 &shared.game,
                 &store.program,
-                &body.0,
+                &body,
                 Some(store.key_id),
                 now_utc(),
             )
@@ -61,7 +62,7 @@ async fn post_event(
 }
 
 /// The outcome an event was answered with.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("id" = String, Path, description = "The storefront's event id")), responses(
+#[utoipa::path(tag = "storefront", security(("api_key" = ["members:read"])), params(("id" = String, Path, description = "The storefront's event id")), responses(
     (status = 200, body = EventOutcome),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]

@@ -28,7 +28,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// Enrols a customer. Accepts `Idempotency-Key`.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer")), request_body = EnrolMember, responses(
+#[utoipa::path(tag = "storefront", security(("api_key" = ["members:write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer")), request_body = EnrolMember, responses(
     (status = 201, body = MemberView),
     (status = 409, description = "The external id exists", body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -41,18 +41,19 @@ async fn enrol(
     body: Json<EnrolMember>,
 ) -> AppResult<HttpResponse> {
     store.require(Scope::MembersWrite)?;
+    let body = body.into_inner()?;
     let keyed = idempotent::optional(
         &req,
         store.program_id,
         Caller::ApiKey(store.key_id),
         "members.enrol",
-        &body.0,
+        &body,
     )?;
     let reply = state
         .run(move |conn| {
             idempotency::execute(conn, keyed.as_ref(), 201, |tx| {
                 let program = programs::by_id(tx, store.program_id)?;
-                let member = members::enrol(tx, store.program_id, &body.0, now_utc())?;
+                let member = members::enrol(tx, store.program_id, &body, now_utc())?;
                 Ok(Done {
                     body: MemberView::load(tx, &program, member)?,
                     entry_id: None,
@@ -64,7 +65,7 @@ async fn enrol(
 }
 
 /// A member with its balance.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("external_id" = String, Path)), responses(
+#[utoipa::path(tag = "storefront", security(("api_key" = ["members:read"])), params(("external_id" = String, Path)), responses(
     (status = 200, body = MemberView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -81,7 +82,7 @@ async fn show(
 
 /// Changes a member's email, name, birthday, or status (`active` / `suspended`). Accepts
 /// `Idempotency-Key`.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("external_id" = String, Path)),
+#[utoipa::path(tag = "storefront", security(("api_key" = ["members:write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("external_id" = String, Path)),
     request_body = UpdateMember, responses(
     (status = 200, body = MemberView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -96,21 +97,22 @@ async fn update(
     body: Json<UpdateMember>,
 ) -> AppResult<HttpResponse> {
     store.require(Scope::MembersWrite)?;
+    let body = body.into_inner()?;
     let keyed = idempotent::optional(
         &req,
         store.program_id,
         Caller::ApiKey(store.key_id),
         "members.update",
-        &body.0,
+        &body,
     )?;
     let reply =
-        member_actions::update(&state, store.program_id, path.into_inner(), body.0, keyed).await?;
+        member_actions::update(&state, store.program_id, path.into_inner(), body, keyed).await?;
     Ok(idempotent::respond(reply))
 }
 
 /// Closes a member: erases email, name and birthday, forfeits remaining points (one `expire`
 /// entry) and keeps the ledger. Accepts `Idempotency-Key`.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("external_id" = String, Path)), responses(
+#[utoipa::path(tag = "storefront", security(("api_key" = ["members:write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("external_id" = String, Path)), responses(
     (status = 200, body = MemberView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -139,7 +141,7 @@ async fn close(
 }
 
 /// The member's ledger, newest first.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("external_id" = String, Path), PageParams), responses(
+#[utoipa::path(tag = "storefront", security(("api_key" = ["members:read"])), params(("external_id" = String, Path), PageParams), responses(
     (status = 200, body = Page<EntryView>),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -157,7 +159,7 @@ async fn ledger(
 
 /// A member token, for the member's own browser or app (`/v1/me...`). Accepts
 /// `Idempotency-Key`: a retry gets the same token.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("external_id" = String, Path)), responses(
+#[utoipa::path(tag = "storefront", security(("api_key" = ["members:write"])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("external_id" = String, Path)), responses(
     (status = 200, body = TokenView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "The member is closed", body = Problem, content_type = "application/problem+json"),

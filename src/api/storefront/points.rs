@@ -19,7 +19,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// Burns points at checkout, from the lots that expire first. Needs `Idempotency-Key`.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])),
+#[utoipa::path(tag = "storefront", security(("api_key" = ["points:redeem"])),
     params(("external_id" = String, Path), ("Idempotency-Key" = String, Header, description = "Unique per intended operation")),
     request_body = RedeemPoints, responses(
     (status = 201, body = PointsMovement, headers(("Idempotent-Replayed" = bool, description = "Present on a replay"))),
@@ -38,12 +38,13 @@ async fn redeem(
     body: Json<RedeemPoints>,
 ) -> AppResult<HttpResponse> {
     store.require(Scope::PointsRedeem)?;
+    let body = body.into_inner()?;
     let keyed = idempotent::required(
         &req,
         store.program_id,
         Caller::ApiKey(store.key_id),
         "points.redeem",
-        &body.0,
+        &body,
     )?;
     let reply = state
         .run(move |conn| {
@@ -52,7 +53,7 @@ async fn redeem(
                     tx,
                     store.program_id,
                     &path,
-                    &body.0,
+                    &body,
                     Actor::ApiKey(store.key_id),
                     now_utc(),
                 )?;
@@ -67,7 +68,7 @@ async fn redeem(
 }
 
 /// Adds (positive) or takes (negative) points by hand. Needs `Idempotency-Key`.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])),
+#[utoipa::path(tag = "storefront", security(("api_key" = ["points:adjust"])),
     params(("external_id" = String, Path), ("Idempotency-Key" = String, Header, description = "Unique per intended operation")),
     request_body = AdjustPoints, responses(
     (status = 201, body = PointsMovement, headers(("Idempotent-Replayed" = bool, description = "Present on a replay"))),
@@ -84,12 +85,13 @@ async fn adjust(
     body: Json<AdjustPoints>,
 ) -> AppResult<HttpResponse> {
     store.require(Scope::PointsAdjust)?;
+    let body = body.into_inner()?;
     let keyed = idempotent::required(
         &req,
         store.program_id,
         Caller::ApiKey(store.key_id),
         "points.adjust",
-        &body.0,
+        &body,
     )?;
     let actor = Actor::ApiKey(store.key_id);
     let reply = member_actions::adjust(
@@ -97,7 +99,7 @@ async fn adjust(
         store.program_id,
         path.into_inner(),
         Some(keyed),
-        body.0,
+        body,
         actor,
     )
     .await?;

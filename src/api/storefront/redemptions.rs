@@ -33,7 +33,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// Redeems a reward for a member: points debited, stock taken, voucher issued, at once.
 /// Accepts `Idempotency-Key`.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("external_id" = String, Path)),
+#[utoipa::path(tag = "storefront", security(("api_key" = ["points:redeem"])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("external_id" = String, Path)),
     request_body = RedeemReward, responses(
     (status = 201, body = Voucher),
     (status = 404, description = "No such member or reward", body = Problem, content_type = "application/problem+json"),
@@ -49,12 +49,13 @@ async fn redeem(
     body: Json<RedeemReward>,
 ) -> AppResult<HttpResponse> {
     store.require(Scope::PointsRedeem)?;
+    let body = body.into_inner()?;
     let keyed = idempotent::optional(
         &req,
         store.program_id,
         Caller::ApiKey(store.key_id),
         "rewards.redeem",
-        &body.0,
+        &body,
     )?;
     let external_id = path.into_inner();
     let member = state
@@ -64,13 +65,13 @@ async fn redeem(
         api_key_id: store.key_id,
     };
     let reply =
-        redemption_actions::redeem(&state, store.program_id, member.id, body.0, source, keyed)
+        redemption_actions::redeem(&state, store.program_id, member.id, body, source, keyed)
             .await?;
     Ok(idempotent::respond(reply))
 }
 
 /// A member's vouchers, newest first.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("external_id" = String, Path), PageParams), responses(
+#[utoipa::path(tag = "storefront", security(("api_key" = ["members:read"])), params(("external_id" = String, Path), PageParams), responses(
     (status = 200, body = Page<Voucher>),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -110,7 +111,7 @@ struct UseVoucher {
 
 /// Marks a voucher used: the storefront honoured it. Using it twice is 409 `voucher-used`.
 /// Accepts `Idempotency-Key`: a retry gets the first answer instead of the 409.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("id" = String, Path, description = "Voucher id")),
+#[utoipa::path(tag = "storefront", security(("api_key" = ["points:redeem"])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("id" = String, Path, description = "Voucher id")),
     request_body(content = Option<UseVoucher>), responses(
     (status = 200, body = Voucher),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -126,7 +127,7 @@ async fn use_voucher(
 ) -> AppResult<HttpResponse> {
     store.require(Scope::PointsRedeem)?;
     let order_id = body
-        .0
+        .into_inner()?
         .and_then(|b| b.order_id)
         .map(|o| domain::text("order_id", &o, 128))
         .transpose()?;
@@ -150,7 +151,7 @@ async fn use_voucher(
 
 /// Cancels an unused voucher: its points come back (a `reverse` entry, to the lots they came
 /// from) and its stock is restored. Accepts `Idempotency-Key`.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("id" = String, Path, description = "Voucher id")), responses(
+#[utoipa::path(tag = "storefront", security(("api_key" = ["points:redeem"])), params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key gets the first answer"), ("id" = String, Path, description = "Voucher id")), responses(
     (status = 200, body = Voucher),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "`voucher-used`, `voucher-cancelled`, `voucher-expired`", body = Problem, content_type = "application/problem+json"),
@@ -182,7 +183,7 @@ async fn cancel(
 }
 
 /// One voucher.
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("id" = String, Path, description = "Voucher id")), responses(
+#[utoipa::path(tag = "storefront", security(("api_key" = ["members:read"])), params(("id" = String, Path, description = "Voucher id")), responses(
     (status = 200, body = Voucher),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -204,7 +205,7 @@ async fn show(
 }
 
 /// Looks a voucher up by the code a customer shows (any case, dashes optional).
-#[utoipa::path(tag = "storefront", security(("api_key" = [])), params(("code" = String, Path, description = "Voucher code")), responses(
+#[utoipa::path(tag = "storefront", security(("api_key" = ["members:read"])), params(("code" = String, Path, description = "Voucher code")), responses(
     (status = 200, body = Voucher),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
