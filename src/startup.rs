@@ -110,7 +110,7 @@ fn server(
         .register(Box::new(PoolCollector::new(state.db.clone())?))?;
     let registry = web::Data::new(prometheus.registry.clone());
     let mut server = HttpServer::new(move || {
-        let (app, openapi) =
+        let (app, mut openapi) =
             App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
@@ -125,6 +125,7 @@ fn server(
                 }))
                 .configure(api::routes)
                 .split_for_parts();
+        api::problems_doc::complete(&mut openapi);
         let routes = web::Data::new(RouteTable::new(&openapi));
         app.app_data(routes)
             .service(web::redirect("/docs", "/docs/").permanent())

@@ -73,11 +73,23 @@ impl Span {
 pub struct Figure {
     /// A count, a ratio (0..1), or money as a decimal string; `null` when undefined (a ratio
     /// over nothing).
-    #[schema(value_type = Object)]
+    #[schema(schema_with = figure_value)]
     pub value: serde_json::Value,
     /// `period` (the report's days), `all time`, `now`, `last 30 days`, ...
     pub period: &'static str,
     pub definition: &'static str,
+}
+
+/// The schema of [`Figure::value`]: a number, a decimal string or `null`.
+fn figure_value() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([
+            Type::Number,
+            Type::String,
+            Type::Null,
+        ]))
+        .build()
 }
 
 /// Figures per tier, badge or challenge, with the period and definition they share.

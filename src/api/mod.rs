@@ -10,6 +10,7 @@ mod member_actions;
 mod openapi;
 mod ops;
 pub mod pagination;
+pub mod problems_doc;
 pub mod query;
 mod redemption_actions;
 mod storefront;

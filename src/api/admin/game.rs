@@ -47,6 +47,7 @@ impl<D: ToSchema> From<Element<D>> for ElementView<D> {
 #[serde(deny_unknown_fields)]
 pub struct ElementListParams {
     /// Only `active` or only `disabled` ones.
+    #[param(inline)]
     pub status: Option<RuleStatus>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,

@@ -68,6 +68,7 @@ pub struct RuleVersionView {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct RuleListParams {
+    #[param(inline)]
     status: Option<RuleStatus>,
     limit: Option<i64>,
     cursor: Option<String>,
