@@ -759,3 +759,124 @@ async fn coffee_stars_kept_by_gold_get_a_full_term_when_an_admin_sets_a_lower_le
     );
     app.assert_ledger_verifies().await;
 }
+
+/// `fidelio tick --now <at>`, the binary on the app's database; its report.
+async fn tick_command(app: &TestApp, at: &str) -> Value {
+    let (url, at) = (app.database.url.clone(), at.to_owned());
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_fidelio"))
+            .env("DATABASE_URL", url)
+            .env("FIDELIO_LOG", "warn")
+            .args(["tick", "--now", &at])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (_, report) = stdout.split_once(": ").unwrap();
+    serde_json::from_str(report.trim()).unwrap()
+}
+
+/// The birthday treats a member was given: the voucher's expiry and status, newest first.
+async fn birthday_vouchers(app: &TestApp, shop: &Shop, member: &str) -> Vec<(String, String)> {
+    let vouchers = body(
+        app.store(
+            shop,
+            Method::GET,
+            &format!("/v1/members/{member}/redemptions"),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    vouchers["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["source"] == "birthday")
+        .map(|v| {
+            (
+                v["expires_at"].as_str().unwrap().to_owned(),
+                v["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_birthday_the_runs_missed_is_still_granted_within_7_days_once_and_never_after() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    for (id, birthday) in [
+        ("late", "1990-03-14"),
+        ("too-late", "1990-03-13"),
+        ("new-year", "1990-12-30"),
+    ] {
+        let response = app
+            .store(&shop, Method::POST, "/v1/members")
+            .json(&json!({"external_id": id, "birthday": birthday}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+
+    // No run from 13 March 2030 until 21 March, 08:00 in New York: 14 March is 7 days back,
+    // 13 March 8.
+    let catch_up = tick_command(&app, "2030-03-21T12:00:00Z").await;
+    assert_eq!(catch_up["birthday_grants"], 1, "{catch_up}");
+    assert_eq!(
+        app.tick("2030-03-21T12:05:00Z").await.birthday_grants,
+        0,
+        "not twice"
+    );
+    assert_eq!(
+        birthday_vouchers(&app, &shop, "late").await,
+        [("2030-03-22T04:00:00Z".to_owned(), "issued".to_owned())],
+        "valid its day (Green), counted from the day it was granted"
+    );
+    // Across the new year: the 2030 birthday, granted on 2 January 2031.
+    assert_eq!(app.tick("2031-01-02T17:00:00Z").await.birthday_grants, 1);
+    assert_eq!(app.tick("2031-01-06T17:00:00Z").await.birthday_grants, 0);
+    // A birthday past the grace is not granted late; the next one is, on its day.
+    assert_eq!(app.tick("2031-03-13T12:00:00Z").await.birthday_grants, 1);
+    assert_eq!(
+        app.tick("2031-12-30T17:00:00Z").await.birthday_grants,
+        1,
+        "2031's 30 December; not 14 March, whose runs were all missed"
+    );
+
+    let mut granted = Vec::new();
+    for member in ["late", "too-late", "new-year"] {
+        let member_id = app.member_row(&shop, member).await.id;
+        let years: Vec<i32> = app
+            .with_db(move |conn| {
+                use diesel::prelude::*;
+                use fidelio::db::schema::birthday_grants as grants;
+                grants::table
+                    .filter(grants::member_id.eq(member_id))
+                    .order(grants::year)
+                    .select(grants::year)
+                    .load(&mut **conn)
+                    .unwrap()
+            })
+            .await;
+        granted.push((member, years));
+    }
+    assert_eq!(
+        granted,
+        [
+            ("late", vec![2030]),
+            ("too-late", vec![2031]),
+            ("new-year", vec![2030, 2031])
+        ]
+    );
+    assert_eq!(birthday_vouchers(&app, &shop, "new-year").await.len(), 2);
+}
