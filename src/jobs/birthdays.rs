@@ -42,7 +42,9 @@ pub fn grant(
             if birthday != day {
                 continue;
             }
-            let valid_until = policy.valid_until(tz, birthday, tier.as_deref());
+            // Counted from the day of the grant: a run that missed the birthday would otherwise
+            // give a voucher that expired before it was issued.
+            let valid_until = policy.valid_until(tz, today, tier.as_deref());
             let granted = write_tx(conn, |tx| {
                 let year = day.year();
                 let reward = &policy.reward;

@@ -3,11 +3,9 @@
 use chrono::NaiveDateTime;
 
 use super::TickReport;
-use crate::db::models::jobs as job_rows;
 use crate::db::models::members;
 use crate::db::models::tiers::{self as tier_rows, StandingColumns};
 use crate::db::{DbConn, write_tx};
-use crate::engine::expiry::ExpiryPolicy;
 use crate::engine::tiers::{self as engine, Change};
 use crate::error::AppResult;
 use crate::programs::Program;
@@ -66,11 +64,6 @@ pub fn end_holds(
                 tiers::write_standing(tx, program, &member, &after, &note, now)?;
                 if change == Change::Downgrade {
                     report.tier_downgrades += 1;
-                    let was_protected = policy.levels[before.level].points_never_expire;
-                    let is_protected = policy.levels[after.level].points_never_expire;
-                    if was_protected && !is_protected {
-                        keep_lots_a_full_term(tx, program, member_id, now)?;
-                    }
                 } else {
                     report.tier_renewals += 1;
                 }
@@ -78,22 +71,6 @@ pub fn end_holds(
             })?;
         }
     }
-}
-
-/// A member who loses a level that kept its points from expiring gets a full term for the
-/// lots it kept, counted from now, instead of losing at once every lot past its date.
-fn keep_lots_a_full_term(
-    tx: &mut crate::db::DbConnection,
-    program: &Program,
-    member_id: i64,
-    now: NaiveDateTime,
-) -> AppResult<()> {
-    if let ExpiryPolicy::LotMonths { .. } = program.expiry
-        && let Some(term) = program.expiry.lot_expiry(program.time_zone, now)
-    {
-        job_rows::postpone_expiry(tx, member_id, term)?;
-    }
-    Ok(())
 }
 
 fn policy_unit(program: &Program) -> String {

@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::DbConnection;
+use crate::db::models::jobs;
 use crate::db::models::members::MemberRow;
 use crate::db::models::stats::{self, Delta};
 use crate::db::models::tiers::{
@@ -236,6 +237,9 @@ pub fn write_move(
         std::cmp::Ordering::Equal => Delta::default(),
     };
     stats::add(tx, member.program_id, member.id, now, &delta)?;
+    if policy.levels[before].points_never_expire && !policy.levels[new.level].points_never_expire {
+        keep_lots_a_full_term(tx, program, member.id, now)?;
+    }
     if before != new.level || change == "manual" {
         rows::add_change(
             tx,
@@ -251,6 +255,21 @@ pub fn write_move(
                 created_at: now,
             },
         )?;
+    }
+    Ok(())
+}
+
+/// A member who loses a level that kept its points from expiring (a hold ending, an admin
+/// setting a lower level) gets a full term for the lots it kept, counted from now, instead of
+/// losing at once every lot past its date.
+fn keep_lots_a_full_term(
+    tx: &mut DbConnection,
+    program: &Program,
+    member_id: i64,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    if let Some(term) = program.expiry.lot_expiry(program.time_zone, now) {
+        jobs::postpone_expiry(tx, member_id, term)?;
     }
     Ok(())
 }

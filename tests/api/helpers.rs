@@ -2,7 +2,7 @@
 //! PostgreSQL when `FIDELIO_TEST_POSTGRES_URL` names a server (a throwaway database per test).
 
 use std::io::Write;
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use fidelio::config::{DatabaseArgs, ServeArgs};
@@ -152,7 +152,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: Db,
-    pub database: TestDatabase,
+    /// Shared by every instance spawned on it; removed when the last one ends.
+    pub database: Arc<TestDatabase>,
 }
 
 /// A program with an all-scopes storefront key.
@@ -167,7 +168,16 @@ impl TestApp {
     }
 
     pub async fn spawn_with(serve: ServeArgs) -> TestApp {
-        let database = TestDatabase::create();
+        Self::spawn_on(Arc::new(TestDatabase::create()), serve).await
+    }
+
+    /// Another instance of the service on this app's database, as a second process sharing
+    /// it would be: its own pool, caches and login limiter.
+    pub async fn another_instance(&self, serve: ServeArgs) -> TestApp {
+        Self::spawn_on(Arc::clone(&self.database), serve).await
+    }
+
+    async fn spawn_on(database: Arc<TestDatabase>, serve: ServeArgs) -> TestApp {
         let app = Application::build(&database_args(&database.url), &serve)
             .await
             .expect("the app builds");

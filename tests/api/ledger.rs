@@ -737,3 +737,81 @@ async fn points_beyond_what_a_balance_can_hold_are_refused_and_write_nothing() {
     assert_eq!(app.ledger(&shop, "ana").await.len(), 2);
     app.assert_ledger_verifies().await;
 }
+
+/// The rows of the append-only tables, as stored.
+async fn append_only_rows(app: &TestApp) -> (Vec<(i64, i64, i64)>, Vec<(i64, i64, i64, i64)>) {
+    use fidelio::db::schema::ledger_entries as entries;
+    app.with_db(|conn| {
+        let entries = entries::table
+            .order(entries::id)
+            .select((entries::id, entries::points, entries::balance_after))
+            .load(&mut **conn)
+            .unwrap();
+        let links = lot_links::table
+            .order(lot_links::id)
+            .select((
+                lot_links::id,
+                lot_links::entry_id,
+                lot_links::lot_id,
+                lot_links::points,
+            ))
+            .load(&mut **conn)
+            .unwrap();
+        (entries, links)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_database_refuses_to_change_remove_or_truncate_entries_and_lot_links() {
+    let app = TestApp::spawn().await;
+    let shop = app.shop("shop").await;
+    app.enrol(&shop, "ana").await;
+    app.give(&shop, "ana", 100).await;
+    let redeemed = app
+        .move_points(&shop, "ana", "redeem", "r1", json!({"points": 30}))
+        .await;
+    assert_eq!(redeemed.status, StatusCode::CREATED, "{}", redeemed.text);
+    let before = append_only_rows(&app).await;
+    assert_eq!(before.1.len(), 1, "the redemption took from one lot");
+
+    let mut statements = vec![
+        "UPDATE lot_links SET points = -1",
+        "UPDATE lot_links SET lot_id = lot_id WHERE points < 0",
+        "DELETE FROM lot_links",
+        "DELETE FROM lot_links WHERE points < 0",
+        "UPDATE ledger_entries SET reason = 'rewritten'",
+        "DELETE FROM ledger_entries WHERE kind = 'redeem'",
+    ];
+    if app.database.backend() == fidelio::db::Backend::Postgres {
+        statements.extend([
+            "TRUNCATE lot_links",
+            // CASCADE, or the lots' foreign key would refuse it before the trigger could.
+            "TRUNCATE ledger_entries CASCADE",
+            "TRUNCATE lot_links, ledger_entries CASCADE",
+        ]);
+    }
+    let outcomes = app
+        .with_db(move |conn| {
+            statements
+                .into_iter()
+                .map(|sql| (sql, diesel::sql_query(sql).execute(&mut **conn)))
+                .collect::<Vec<_>>()
+        })
+        .await;
+
+    for (sql, outcome) in outcomes {
+        let error = match outcome {
+            Ok(rows) => panic!("`{sql}` was allowed ({rows} rows)"),
+            Err(error) => error.to_string(),
+        };
+        let verb = sql.split_whitespace().next().unwrap();
+        assert!(
+            error.contains("is append-only") && error.contains(&format!("{verb} refused")),
+            "`{sql}`: {error}"
+        );
+    }
+    assert_eq!(append_only_rows(&app).await, before, "nothing changed");
+    assert_eq!(app.member(&shop, "ana").await["balance"]["available"], 70);
+    app.assert_ledger_verifies().await;
+}

@@ -611,3 +611,272 @@ async fn tier_sums_from_monthly_totals_equal_the_sums_of_every_activity() {
         assert_eq!(read, expected);
     }
 }
+
+/// A member's lots, oldest first: points, what remains, and when they expire (RFC 3339).
+async fn lots_of(app: &TestApp, shop: &Shop, member: &str) -> Vec<(i64, i64, String)> {
+    use diesel::prelude::*;
+    use fidelio::db::schema::lots;
+    let member_id = app.member_row(shop, member).await.id;
+    app.with_db(move |conn| {
+        lots::table
+            .filter(lots::member_id.eq(member_id))
+            .order(lots::id)
+            .select((lots::points, lots::remaining, lots::expires_at))
+            .load::<(i64, i64, Option<chrono::NaiveDateTime>)>(&mut **conn)
+            .unwrap()
+            .into_iter()
+            .map(|(points, remaining, expires)| {
+                let expires = expires.map_or("never".to_owned(), |t| t.and_utc().to_rfc3339());
+                (points, remaining, expires)
+            })
+            .collect()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn coffee_stars_kept_by_gold_get_a_full_term_when_the_hold_ends_instead_of_expiring_at_once()
+{
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    app.enrol(&shop, "ana").await;
+    // 500 Stars reach Gold, held until 10 November 2026; as Gold a purchase earns x1.2.
+    let gold = app
+        .event(
+            &shop,
+            purchase("p1", "ana", "500.00", "2025-11-10T15:00:00Z"),
+        )
+        .await;
+    assert_eq!(gold["tier"]["name"], "Gold");
+    app.event(
+        &shop,
+        purchase("p2", "ana", "10.00", "2026-01-20T15:00:00Z"),
+    )
+    .await;
+    app.event(
+        &shop,
+        purchase("p3", "ana", "20.00", "2026-10-05T15:00:00Z"),
+    )
+    .await;
+    assert_eq!(
+        lots_of(&app, &shop, "ana").await,
+        [
+            (500, 500, "2026-06-01T04:00:00+00:00".to_owned()),
+            (10, 10, "2026-08-01T04:00:00+00:00".to_owned()),
+            (2, 2, "2026-08-01T04:00:00+00:00".to_owned()),
+            (20, 20, "2027-05-01T04:00:00+00:00".to_owned()),
+            (4, 4, "2027-05-01T04:00:00+00:00".to_owned()),
+        ],
+        "each lot (one per rule: the Stars, Gold's extra) on its own date, 7 months on"
+    );
+    for at in ["2026-06-02T00:00:00Z", "2026-08-02T00:00:00Z"] {
+        assert_eq!(app.tick(at).await.expired_points, 0, "Gold keeps them");
+    }
+
+    // The hold ends: the rolling 12 months no longer hold the 500 Stars.
+    let hold_end = app.tick("2026-11-11T15:00:00Z").await;
+    assert_eq!(
+        (hold_end.tier_downgrades, hold_end.expired_points),
+        (1, 0),
+        "downgraded, and nothing expires at once"
+    );
+    assert_eq!(app.member(&shop, "ana").await["tier"]["name"], "Green");
+    // A full term from then: what a Star earned in November 2026 gets, 1 June 2027.
+    let term = "2027-06-01T04:00:00+00:00".to_owned();
+    assert_eq!(
+        lots_of(&app, &shop, "ana").await,
+        [500, 10, 2, 20, 4].map(|points| (points, points, term.clone()))
+    );
+    app.event(
+        &shop,
+        purchase("p4", "ana", "10.00", "2026-11-20T15:00:00Z"),
+    )
+    .await;
+    assert_eq!(
+        lots_of(&app, &shop, "ana").await[5..],
+        [(10, 10, term)],
+        "Green earns at x1 and the same date"
+    );
+    let spent = app
+        .move_points(&shop, "ana", "redeem", "b1", json!({"points": 100}))
+        .await;
+    assert_eq!(spent.status, StatusCode::CREATED, "{}", spent.text);
+
+    assert_eq!(app.tick("2027-06-01T03:59:59Z").await.expired_points, 0);
+    let expired = app.tick("2027-06-01T04:00:00Z").await;
+    assert_eq!(
+        (expired.expired_members, expired.expired_points),
+        (1, 446),
+        "all the kept Stars the redemption left, and November's, together"
+    );
+    assert_eq!(
+        ledger_kinds(&app, &shop, "ana").await[..2],
+        [("expire".to_owned(), -446), ("redeem".to_owned(), -100)]
+    );
+    assert_eq!(app.member(&shop, "ana").await["balance"]["available"], 0);
+    app.assert_ledger_verifies().await;
+}
+
+#[tokio::test]
+async fn coffee_stars_kept_by_gold_get_a_full_term_when_an_admin_sets_a_lower_level() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    app.enrol(&shop, "ana").await;
+    app.event(
+        &shop,
+        purchase("p1", "ana", "500.00", "2026-03-10T15:00:00Z"),
+    )
+    .await;
+    assert_eq!(
+        app.tick("2026-10-02T00:00:00Z").await.expired_points,
+        0,
+        "past the lot's date (1 October), but Gold"
+    );
+
+    let demoted_at = chrono::Utc::now();
+    set_tier(&app, &shop, "ana", "Green").await;
+    let after = app.tick(&demoted_at.to_rfc3339()).await;
+
+    assert_eq!(after.expired_points, 0, "nothing expires at once");
+    let term = fidelio::engine::expiry::ExpiryPolicy::LotMonths { months: 7 }
+        .lot_expiry(chrono_tz::America::New_York, demoted_at.naive_utc())
+        .unwrap();
+    assert_eq!(
+        lots_of(&app, &shop, "ana").await,
+        [(500, 500, term.and_utc().to_rfc3339())],
+        "a full term from the change"
+    );
+    let just_before = term - chrono::Duration::seconds(1);
+    assert_eq!(
+        app.tick(&just_before.and_utc().to_rfc3339())
+            .await
+            .expired_points,
+        0
+    );
+    assert_eq!(
+        app.tick(&term.and_utc().to_rfc3339()).await.expired_points,
+        500
+    );
+    app.assert_ledger_verifies().await;
+}
+
+/// `fidelio tick --now <at>`, the binary on the app's database; its report.
+async fn tick_command(app: &TestApp, at: &str) -> Value {
+    let (url, at) = (app.database.url.clone(), at.to_owned());
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_fidelio"))
+            .env("DATABASE_URL", url)
+            .env("FIDELIO_LOG", "warn")
+            .args(["tick", "--now", &at])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (_, report) = stdout.split_once(": ").unwrap();
+    serde_json::from_str(report.trim()).unwrap()
+}
+
+/// The birthday treats a member was given: the voucher's expiry and status, newest first.
+async fn birthday_vouchers(app: &TestApp, shop: &Shop, member: &str) -> Vec<(String, String)> {
+    let vouchers = body(
+        app.store(
+            shop,
+            Method::GET,
+            &format!("/v1/members/{member}/redemptions"),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    vouchers["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["source"] == "birthday")
+        .map(|v| {
+            (
+                v["expires_at"].as_str().unwrap().to_owned(),
+                v["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_birthday_the_runs_missed_is_still_granted_within_7_days_once_and_never_after() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    for (id, birthday) in [
+        ("late", "1990-03-14"),
+        ("too-late", "1990-03-13"),
+        ("new-year", "1990-12-30"),
+    ] {
+        let response = app
+            .store(&shop, Method::POST, "/v1/members")
+            .json(&json!({"external_id": id, "birthday": birthday}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+
+    // No run from 13 March 2030 until 21 March, 08:00 in New York: 14 March is 7 days back,
+    // 13 March 8.
+    let catch_up = tick_command(&app, "2030-03-21T12:00:00Z").await;
+    assert_eq!(catch_up["birthday_grants"], 1, "{catch_up}");
+    assert_eq!(
+        app.tick("2030-03-21T12:05:00Z").await.birthday_grants,
+        0,
+        "not twice"
+    );
+    assert_eq!(
+        birthday_vouchers(&app, &shop, "late").await,
+        [("2030-03-22T04:00:00Z".to_owned(), "issued".to_owned())],
+        "valid its day (Green), counted from the day it was granted"
+    );
+    // Across the new year: the 2030 birthday, granted on 2 January 2031.
+    assert_eq!(app.tick("2031-01-02T17:00:00Z").await.birthday_grants, 1);
+    assert_eq!(app.tick("2031-01-06T17:00:00Z").await.birthday_grants, 0);
+    // A birthday past the grace is not granted late; the next one is, on its day.
+    assert_eq!(app.tick("2031-03-13T12:00:00Z").await.birthday_grants, 1);
+    assert_eq!(
+        app.tick("2031-12-30T17:00:00Z").await.birthday_grants,
+        1,
+        "2031's 30 December; not 14 March, whose runs were all missed"
+    );
+
+    let mut granted = Vec::new();
+    for member in ["late", "too-late", "new-year"] {
+        let member_id = app.member_row(&shop, member).await.id;
+        let years: Vec<i32> = app
+            .with_db(move |conn| {
+                use diesel::prelude::*;
+                use fidelio::db::schema::birthday_grants as grants;
+                grants::table
+                    .filter(grants::member_id.eq(member_id))
+                    .order(grants::year)
+                    .select(grants::year)
+                    .load(&mut **conn)
+                    .unwrap()
+            })
+            .await;
+        granted.push((member, years));
+    }
+    assert_eq!(
+        granted,
+        [
+            ("late", vec![2030]),
+            ("too-late", vec![2031]),
+            ("new-year", vec![2030, 2031])
+        ]
+    );
+    assert_eq!(birthday_vouchers(&app, &shop, "new-year").await.len(), 2);
+}
