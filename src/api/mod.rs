@@ -11,6 +11,7 @@ mod openapi;
 mod ops;
 pub mod pagination;
 pub mod query;
+pub mod rate_limit;
 mod redemption_actions;
 mod storefront;
 mod views;

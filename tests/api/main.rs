@@ -15,6 +15,7 @@ mod game_beauty;
 mod game_coffee;
 mod helpers;
 mod ledger;
+mod limits;
 mod members;
 mod model;
 mod operations;
