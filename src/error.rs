@@ -22,6 +22,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::key_limit::Usage;
 use crate::domain::{Invalid, Refusal};
 pub use code::ErrorCode;
 
@@ -69,6 +70,9 @@ pub enum AppError {
         detail: String,
         retry_after_secs: u64,
     },
+    /// A storefront key sent more requests than its `rate_limit` allows.
+    #[error("this API key may send {} requests per second; retry in {} s", .0.limit, .0.reset_secs)]
+    RateLimited(Usage),
     #[error("{0}")]
     Unavailable(String),
     #[error(transparent)]
@@ -116,6 +120,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             AppError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             AppError::TooManyRequests { .. } => ErrorCode::TooManyRequests,
+            AppError::RateLimited(_) => ErrorCode::RateLimited,
             AppError::Unavailable(_) => ErrorCode::ServiceUnavailable,
             AppError::Internal(_) => ErrorCode::InternalError,
         };
@@ -135,7 +140,7 @@ impl AppError {
             AppError::Unprocessable { .. } => "The request cannot be carried out",
             AppError::PayloadTooLarge(_) => "The body is too large",
             AppError::UnsupportedMediaType(_) => "Unsupported content type",
-            AppError::TooManyRequests { .. } => "Too many requests",
+            AppError::TooManyRequests { .. } | AppError::RateLimited(_) => "Too many requests",
             AppError::Unavailable(_) => "Service unavailable",
             AppError::Internal(_) => "Internal error",
         }
@@ -192,7 +197,9 @@ impl ResponseError for AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests { .. } | AppError::RateLimited(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -209,6 +216,12 @@ impl ResponseError for AppError {
                 retry_after_secs, ..
             } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            AppError::RateLimited(usage) => {
+                response.insert_header((header::RETRY_AFTER, usage.reset_secs.to_string()));
+                for (name, value) in usage.headers() {
+                    response.insert_header((name, value));
+                }
             }
             AppError::Unauthorized(_) => {
                 response

@@ -16,6 +16,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::api::unmatched::{self, RouteTable};
 use crate::api::{self, ApiDoc};
 use crate::auth::jwt::TokenKeys;
+use crate::auth::key_limit::KeyLimiter;
 use crate::auth::login_limit::LoginLimiter;
 use crate::config::{DatabaseArgs, ServeArgs};
 use crate::db::models::settings;
@@ -52,6 +53,7 @@ impl Application {
                 member_secs: serve.member_token_ttl,
             },
             login_limiter: LoginLimiter::default(),
+            key_limits: KeyLimiter::default(),
             rules: RuleCache::default(),
             game: GameCache::default(),
         });
@@ -132,6 +134,7 @@ fn server(
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi))
             .default_service(web::to(unmatched::unmatched))
             .wrap(from_fn(unmatched::head_as_get))
+            .wrap(from_fn(api::rate_limit::send_usage))
             .wrap(prometheus.clone())
             .wrap(from_fn(echo_request_id))
             .wrap(TracingLogger::default())

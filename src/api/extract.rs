@@ -2,11 +2,12 @@
 //! JWT) and `Storefront` (API key). A handler that names one cannot run without it.
 
 use std::collections::BTreeSet;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use crate::auth::Scope;
@@ -132,6 +133,7 @@ impl FromRequest for Storefront {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let state = state(req);
+        let req = req.clone();
         Box::pin(async move {
             let state = state?;
             let key = presented.ok_or_else(|| {
@@ -144,6 +146,15 @@ impl FromRequest for Storefront {
                 .await?
                 .filter(|(row, _)| api_key::matches(&key, &row.secret_digest))
                 .ok_or_else(invalid)?;
+            // The database holds limits from 1 to 100000, or NULL for none.
+            let limit = row.rate_limit.and_then(|n| u32::try_from(n).ok());
+            if let Some(per_second) = limit.and_then(NonZeroU32::new) {
+                let usage = state
+                    .key_limits
+                    .check(row.id, per_second)
+                    .map_err(AppError::RateLimited)?;
+                req.extensions_mut().insert(usage);
+            }
             let scopes = row
                 .scopes
                 .split_whitespace()

@@ -12,6 +12,7 @@ mod ops;
 pub mod pagination;
 pub mod problems_doc;
 pub mod query;
+pub mod rate_limit;
 mod redemption_actions;
 mod storefront;
 pub mod unmatched;

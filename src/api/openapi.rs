@@ -32,7 +32,10 @@ impl Modify for Security {
             "api_key",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "X-Api-Key",
-                "A storefront key of one program, issued by an admin",
+                "A storefront key of one program, issued by an admin. Past a key's `rate_limit` \
+                 (requests per second) a request is refused with 429 `rate-limited` and \
+                 `Retry-After`; responses to a limited key carry `RateLimit-Policy` and \
+                 `RateLimit` (draft-ietf-httpapi-ratelimit-headers-10).",
             ))),
         );
         let bearer = |description: &str| {

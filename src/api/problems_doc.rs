@@ -89,6 +89,12 @@ fn common_problems(operation: &Operation) -> Vec<(&'static str, &'static str)> {
             "`unauthorized`: no credentials, or ones that are invalid, expired or revoked",
         ));
     }
+    if schemes.iter().any(|s| s == "api_key") {
+        problems.push((
+            "429",
+            "`rate-limited`: the key is past its `rate_limit`; retry after `Retry-After`",
+        ));
+    }
     if schemes.iter().any(|s| s != "member_jwt") {
         problems.push((
             "403",

@@ -75,6 +75,8 @@ pub struct ApiKeyView {
     /// The key's first characters, to recognise it.
     pub prefix: String,
     pub scopes: Vec<String>,
+    /// Requests per second the key may send; `null`: no limit.
+    pub rate_limit: Option<i32>,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
@@ -86,6 +88,7 @@ impl From<ApiKeyRow> for ApiKeyView {
             name: row.name,
             prefix: row.prefix,
             scopes: row.scopes.split_whitespace().map(str::to_owned).collect(),
+            rate_limit: row.rate_limit,
             created_at: utc(row.created_at),
             revoked_at: row.revoked_at.map(utc),
         }

@@ -49,6 +49,7 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        rate_limit -> Nullable<Integer>,
     }
 }
 

@@ -15,7 +15,10 @@ pub enum ErrorCode {
     MethodNotAllowed,
     PayloadTooLarge,
     UnsupportedMediaType,
+    /// Too many failed logins (for an email or from an address).
     TooManyRequests,
+    /// A storefront key past its `rate_limit`.
+    RateLimited,
     ServiceUnavailable,
     InternalError,
 
@@ -75,6 +78,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload-too-large",
             ErrorCode::UnsupportedMediaType => "unsupported-media-type",
             ErrorCode::TooManyRequests => "too-many-requests",
+            ErrorCode::RateLimited => "rate-limited",
             ErrorCode::ServiceUnavailable => "service-unavailable",
             ErrorCode::InternalError => "internal-error",
             ErrorCode::AdminExists => "admin-exists",

@@ -1,4 +1,4 @@
-//! Issuing and revoking a program's storefront keys.
+//! Issuing, limiting and revoking a program's storefront keys.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -18,6 +18,35 @@ pub struct CreateApiKey {
     /// What the key may do: `members:read`, `members:write`, `events:write`, `points:redeem`,
     /// `points:adjust`.
     pub scopes: Vec<String>,
+    /// Requests per second the key may send (1 to 100000); absent or `null`: no limit.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 100_000)]
+    pub rate_limit: Option<i64>,
+}
+
+/// Changes to a key: absent fields stay, a `null` `rate_limit` lifts the limit.
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateApiKey {
+    /// Requests per second the key may send (1 to 100000); `null`: no limit.
+    #[serde(default, deserialize_with = "crate::json::present")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 100_000)]
+    pub rate_limit: Option<Option<i64>>,
+}
+
+/// The most requests per second a key can be given.
+const MAX_RATE_LIMIT: i64 = 100_000;
+
+fn rate_limit(value: Option<i64>) -> AppResult<Option<i32>> {
+    value
+        .map(|n| match i32::try_from(n) {
+            Ok(n) if (1..=MAX_RATE_LIMIT).contains(&i64::from(n)) => Ok(n),
+            _ => Err(AppError::invalid(
+                "rate_limit",
+                format!("rate_limit: must be from 1 to {MAX_RATE_LIMIT} requests per second, or null for no limit"),
+            )),
+        })
+        .transpose()
 }
 
 fn parse_scopes(scopes: &[String]) -> AppResult<Vec<Scope>> {
@@ -48,6 +77,7 @@ pub fn issue(
     input: &CreateApiKey,
 ) -> AppResult<(ApiKeyRow, String)> {
     let name = domain::text("name", &input.name, 100)?;
+    let rate_limit = rate_limit(input.rate_limit)?;
     let scopes: Vec<&str> = parse_scopes(&input.scopes)?
         .into_iter()
         .map(Scope::as_str)
@@ -62,9 +92,29 @@ pub fn issue(
         scopes: &scopes,
         created_by: Some(admin_id),
         created_at: now_utc(),
+        rate_limit,
     };
     let row = write_tx(conn, |conn| rows::insert(conn, &new))?;
     Ok((row, generated.key))
+}
+
+/// Changes a key; 404 if the program has no such key. A new limit applies from the key's next
+/// request, on every instance.
+pub fn update(
+    conn: &mut DbConn,
+    program_id: i64,
+    id: i64,
+    changes: &UpdateApiKey,
+) -> AppResult<ApiKeyRow> {
+    let missing = || AppError::not_found(format!("no API key {id} in this program"));
+    let Some(limit) = changes.rate_limit else {
+        return rows::find(conn, program_id, id)?.ok_or_else(missing);
+    };
+    let limit = rate_limit(limit)?;
+    write_tx(conn, |conn| {
+        rows::set_rate_limit(conn, program_id, id, limit)
+    })?
+    .ok_or_else(missing)
 }
 
 /// Revokes a key at once; 404 if the program has no such key.

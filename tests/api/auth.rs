@@ -97,6 +97,66 @@ async fn spaces_or_capitals_around_an_email_do_not_buy_more_guesses() {
     assert_problem(right, StatusCode::TOO_MANY_REQUESTS, "too-many-requests").await;
 }
 
+/// The address is the TCP peer's (127.0.0.1 here): an `X-Forwarded-For` a client makes up
+/// changes nothing. Ten emails share the failures, so none reaches its own limit of 5.
+#[tokio::test]
+async fn twenty_failures_from_one_address_block_every_email_from_it() {
+    let app = TestApp::spawn().await;
+    app.admin_token().await;
+    let started = std::time::Instant::now();
+    let mut failures = 0;
+    let refused = loop {
+        assert!(
+            failures < 40,
+            "40 failures from one address were all let through"
+        );
+        let attempt = app
+            .request(Method::POST, "/v1/auth/login")
+            .header("x-forwarded-for", format!("10.0.0.{failures}"))
+            .json(&json!({"email": format!("guess{}@example.com", failures % 10), "password": "guess"}))
+            .send()
+            .await
+            .unwrap();
+        if attempt.status() == StatusCode::TOO_MANY_REQUESTS {
+            break attempt;
+        }
+        assert_eq!(
+            attempt.status(),
+            StatusCode::UNAUTHORIZED,
+            "failure {failures}"
+        );
+        failures += 1;
+    };
+    // Slow hashing on a busy machine may let one failure back (one every 45 s).
+    let refilled = started.elapsed().as_secs() / 45;
+    assert!(
+        (20..=21 + refilled).contains(&failures),
+        "{failures} failures let through"
+    );
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=45).contains(&wait),
+        "one failure back within 45 s, not {wait}"
+    );
+    assert_problem(refused, StatusCode::TOO_MANY_REQUESTS, "too-many-requests").await;
+
+    let right = app
+        .request(Method::POST, "/v1/auth/login")
+        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(right, StatusCode::TOO_MANY_REQUESTS, "too-many-requests").await;
+    assert_eq!(
+        problem["detail"],
+        "too many failed logins; wait before trying again"
+    );
+}
+
 #[tokio::test]
 async fn admins_create_and_list_programs() {
     let app = TestApp::spawn().await;

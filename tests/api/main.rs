@@ -18,6 +18,7 @@ mod helpers;
 mod idempotency;
 mod instances;
 mod ledger;
+mod limits;
 mod logs;
 mod members;
 mod model;

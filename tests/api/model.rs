@@ -434,6 +434,7 @@ fn fixture(db: Db) -> Fixture {
             scopes: "points:redeem points:adjust",
             created_by: None,
             created_at: now_utc(),
+            rate_limit: None,
         },
     )
     .unwrap();

@@ -202,7 +202,7 @@ fn every_table_and_column_of_schema_rs_matches_the_migrated_database() {
         ]),
         check_table!(conn, drift, api_keys as ApiKeyRow: [
             id, program_id, name, prefix, secret_digest, scopes, created_by, created_at,
-            revoked_at
+            revoked_at, rate_limit
         ]),
         check_table!(conn, drift, members as MemberRow: [
             id, program_id, external_id, email, name, birthday, referral_code, referred_by,

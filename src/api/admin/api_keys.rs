@@ -1,6 +1,6 @@
 //! A program's storefront keys.
 
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -12,11 +12,14 @@ use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::views::ApiKeyView;
 use crate::error::{AppResult, Problem};
-use crate::programs::{self, api_keys, api_keys::CreateApiKey};
+use crate::programs::{self, api_keys, api_keys::CreateApiKey, api_keys::UpdateApiKey};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(create).service(list).service(revoke);
+    cfg.service(create)
+        .service(list)
+        .service(update)
+        .service(revoke);
 }
 
 /// A new key: the only time `key` is shown.
@@ -28,6 +31,8 @@ struct CreatedApiKey {
     name: String,
     prefix: String,
     scopes: Vec<String>,
+    /// Requests per second the key may send; `null`: no limit.
+    rate_limit: Option<i32>,
     created_at: DateTime<Utc>,
 }
 
@@ -59,6 +64,7 @@ async fn create(
         name: view.name,
         prefix: view.prefix,
         scopes: view.scopes,
+        rate_limit: view.rate_limit,
         created_at: view.created_at,
     }))
 }
@@ -84,6 +90,32 @@ async fn list(
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |k| k.id, ApiKeyView::from)))
+}
+
+/// Changes a key's `rate_limit` (`null` lifts it); it applies from the key's next request.
+#[utoipa::path(tag = "admin", security(("admin_jwt" = [])),
+    params(("program" = String, Path, description = "Program slug"), ("id" = i64, Path, description = "Key id")),
+    request_body = UpdateApiKey, responses(
+    (status = 200, body = ApiKeyView),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[patch("/v1/admin/programs/{program}/api-keys/{id}")]
+async fn update(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    path: web::Path<(String, i64)>,
+    body: Json<UpdateApiKey>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let body = body.into_inner()?;
+    let row = state
+        .run(move |conn| {
+            let program = programs::require(conn, &slug)?;
+            api_keys::update(conn, program.id, id, &body)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ApiKeyView::from(row)))
 }
 
 /// Revokes a key: it stops working at once.

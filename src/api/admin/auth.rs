@@ -23,9 +23,9 @@ struct LoginRequest {
     password: String,
 }
 
-/// Exchanges an admin's email and password for an admin token. Repeated failures for one
-/// email (5) or from one address (20) within 15 minutes are refused with 429 until the window
-/// ends.
+/// Exchanges an admin's email and password for an admin token. After 5 failures for one email
+/// or 20 from one address, attempts are refused with 429 (and `Retry-After`); one failure is
+/// given back every 3 minutes per email, every 45 seconds per address.
 #[utoipa::path(tag = "admin", request_body = LoginRequest, responses(
     (status = 200, body = TokenView),
     (status = 401, description = "Wrong email or password", body = Problem, content_type = "application/problem+json"),
@@ -38,6 +38,8 @@ async fn login(
     body: Json<LoginRequest>,
 ) -> AppResult<HttpResponse> {
     let LoginRequest { email, password } = body.into_inner()?;
+    // The TCP peer, not `X-Forwarded-For`, which any client can set: behind a reverse proxy,
+    // every client shares the proxy's address.
     let address = req
         .peer_addr()
         .map(|a| a.ip().to_string())
@@ -59,7 +61,6 @@ async fn login(
             "the email or password is wrong".into(),
         ));
     };
-    state.login_limiter.record_success(&email);
     let ttl = state.token_lifetimes.admin_secs;
     let access_token = state
         .tokens

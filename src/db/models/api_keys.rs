@@ -19,6 +19,8 @@ pub struct ApiKeyRow {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
+    /// Requests per second the key may send; `None`: no limit.
+    pub rate_limit: Option<i32>,
 }
 
 #[derive(Insertable)]
@@ -31,6 +33,7 @@ pub struct NewApiKey<'a> {
     pub scopes: &'a str,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
+    pub rate_limit: Option<i32>,
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewApiKey<'_>) -> QueryResult<ApiKeyRow> {
@@ -50,6 +53,16 @@ pub fn find_active_by_prefix(
         .filter(api_keys::prefix.eq(prefix))
         .filter(api_keys::revoked_at.is_null())
         .select((ApiKeyRow::as_select(), ProgramRow::as_select()))
+        .first(conn)
+        .optional()
+}
+
+/// A key of the program, revoked or not.
+pub fn find(conn: &mut DbConnection, program_id: i64, id: i64) -> QueryResult<Option<ApiKeyRow>> {
+    api_keys::table
+        .filter(api_keys::id.eq(id))
+        .filter(api_keys::program_id.eq(program_id))
+        .select(ApiKeyRow::as_select())
         .first(conn)
         .optional()
 }
@@ -77,13 +90,7 @@ pub fn revoke(
     id: i64,
     at: NaiveDateTime,
 ) -> QueryResult<Option<ApiKeyRow>> {
-    let key = api_keys::table
-        .filter(api_keys::id.eq(id))
-        .filter(api_keys::program_id.eq(program_id))
-        .select(ApiKeyRow::as_select())
-        .first(conn)
-        .optional()?;
-    match key {
+    match find(conn, program_id, id)? {
         Some(key) if key.revoked_at.is_none() => diesel::update(api_keys::table.find(id))
             .set(api_keys::revoked_at.eq(at))
             .returning(api_keys::all_columns)
@@ -91,4 +98,23 @@ pub fn revoke(
             .map(Some),
         other => Ok(other),
     }
+}
+
+/// Sets the request limit of a key of the program; returns it, or `None` if the program has no
+/// such key.
+pub fn set_rate_limit(
+    conn: &mut DbConnection,
+    program_id: i64,
+    id: i64,
+    rate_limit: Option<i32>,
+) -> QueryResult<Option<ApiKeyRow>> {
+    diesel::update(
+        api_keys::table
+            .filter(api_keys::id.eq(id))
+            .filter(api_keys::program_id.eq(program_id)),
+    )
+    .set(api_keys::rate_limit.eq(rate_limit))
+    .returning(api_keys::all_columns)
+    .get_result(conn)
+    .optional()
 }

@@ -53,6 +53,7 @@ pub fn configure(
     let key_input = CreateApiKey {
         name: "demo storefront".into(),
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        rate_limit: None,
     };
     let (_, key) = api_keys::issue(conn, program.id, admin_id, &key_input)?;
     let program = programs::by_id(conn, program.id)?;
