@@ -45,7 +45,13 @@ fn common_problems(operation: &Operation) -> Vec<(&'static str, &'static str)> {
         .iter()
         .any(|p| p.parameter_in == ParameterIn::Query)
     {
-        problems.push(("400", "`bad-request`: a query parameter is malformed"));
+        problems.extend([
+            ("400", "`bad-request`: a query parameter is malformed"),
+            (
+                "422",
+                "`validation-failed`: a query parameter is out of range; `errors[].field` names it",
+            ),
+        ]);
     }
     if parameters
         .iter()

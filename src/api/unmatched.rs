@@ -45,15 +45,15 @@ impl RouteTable {
     }
 
     /// The methods `path` is served with, `HEAD` wherever `GET` is; empty for an unknown path.
+    /// Where several routes match (`/rules/preview` and `/rules/{slug}`), the one with the
+    /// fewest variable segments names them.
     fn allowed(&self, path: &str) -> Vec<Method> {
-        let mut allowed: Vec<Method> = Vec::new();
-        for (_, methods) in self.routes.iter().filter(|(def, _)| def.is_match(path)) {
-            for method in methods {
-                if !allowed.contains(method) {
-                    allowed.push(method.clone());
-                }
-            }
-        }
+        let best = self
+            .routes
+            .iter()
+            .filter(|(def, _)| def.is_match(path))
+            .min_by_key(|(def, _)| def.pattern().map_or(0, |p| p.matches('{').count()));
+        let mut allowed = best.map(|(_, methods)| methods.clone()).unwrap_or_default();
         if allowed.contains(&Method::GET) {
             allowed.push(Method::HEAD);
         }

@@ -57,6 +57,17 @@ async fn a_wrong_method_is_a_405_problem_that_names_the_allowed_ones() {
     )
     .await;
 
+    let preview = app
+        .request(Method::DELETE, "/v1/admin/programs/shop/rules/preview")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        preview.headers()["allow"].to_str().unwrap(),
+        "POST",
+        "the literal route names the methods, not `/rules/{{slug}}`"
+    );
+
     let response = app
         .request(Method::PUT, "/openapi.json")
         .send()
