@@ -6,6 +6,7 @@
 mod analytics;
 mod auth;
 mod bench;
+mod bounds;
 mod concurrency;
 mod demo;
 mod errors;
