@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::bounds;
 use crate::engine::period;
 use crate::error::{AppError, AppResult};
 use crate::programs::Program;
@@ -45,6 +46,10 @@ impl Span {
         now: NaiveDateTime,
     ) -> AppResult<Span> {
         let tz = program.time_zone;
+        let day = |field: &str, value: Option<NaiveDate>| {
+            value.map(|d| bounds::day(field, d)).transpose()
+        };
+        let (from, to) = (day("from", from)?, day("to", to)?);
         let to = to.unwrap_or_else(|| period::local(tz, now).date());
         let from = from.unwrap_or(to - Duration::days(29));
         if from > to {

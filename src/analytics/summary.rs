@@ -12,7 +12,7 @@ use super::{Breakdown, Figure, Span, figure, ratio};
 use crate::db::DbConnection;
 use crate::db::models::analytics as rows;
 use crate::engine::period;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::programs::Program;
 
 /// The summary of one program over a span.
@@ -203,7 +203,7 @@ pub fn summary(
     f.insert(
         "liability",
         figure(
-            money_of(program, Decimal::from(outstanding) * program.point_value),
+            money_of(program, worth(program, outstanding)?),
             "now",
             "points outstanding x point value",
         ),
@@ -269,7 +269,7 @@ pub fn summary(
             "referrals paid / members enrolled with a referrer",
         ),
     );
-    roi(program, span, &period, &mut f);
+    roi(program, span, &period, &mut f)?;
     let tiers = tier_distribution(conn, program)?;
     let (badges, challenges) = game_figures(conn, program, span, ever.enrolments)?;
     f.insert(
@@ -318,24 +318,45 @@ pub fn summary(
     })
 }
 
+/// What `points` are worth at the program's point value. Bounded inputs cannot overflow a
+/// decimal here; a point value stored before it was bounded is refused (and logged), not a
+/// panic.
+fn worth(program: &Program, points: i64) -> AppResult<Decimal> {
+    Decimal::from(points)
+        .checked_mul(program.point_value)
+        .ok_or_else(|| overflow(program, "points x point value"))
+}
+
+fn overflow(program: &Program, what: &str) -> AppError {
+    AppError::Internal(anyhow::anyhow!(
+        "program {}: {what} leaves a decimal; its settings predate their bounds",
+        program.slug
+    ))
+}
+
 /// Return on investment, when the program's costs are configured.
 fn roi(
     program: &Program,
     span: &Span,
     totals: &rows::Totals,
     f: &mut BTreeMap<&'static str, Figure>,
-) {
+) -> AppResult<()> {
     let Some(settings) = &program.analytics else {
         f.insert("roi", figure(serde_json::Value::Null, "period", "set `analytics` on the program (cost per month, attributed revenue share) to compute it"));
-        return;
+        return Ok(());
     };
     let net = program
         .currency
         .from_minor(totals.purchase_minor - totals.refund_minor);
     let incremental = net * settings.attributed_revenue_share;
-    let running = settings.program_cost_per_month * Decimal::from(span.days) / Decimal::from(30);
-    let rewards = Decimal::from(totals.points_redeemed) * program.point_value;
-    let cost = running + rewards;
+    let running = settings
+        .program_cost_per_month
+        .checked_mul(Decimal::from(span.days))
+        .ok_or_else(|| overflow(program, "the program's cost"))?
+        / Decimal::from(30);
+    let cost = running
+        .checked_add(worth(program, totals.points_redeemed)?)
+        .ok_or_else(|| overflow(program, "the program's cost"))?;
     f.insert(
         "incremental_revenue",
         figure(
@@ -352,16 +373,10 @@ fn roi(
             "cost per month (pro rata, 30-day months) + points redeemed x point value",
         ),
     );
-    let roi = if cost.is_zero() {
-        serde_json::Value::Null
-    } else {
-        serde_json::json!(
-            ((incremental - cost) / cost)
-                .round_dp(4)
-                .to_string()
-                .parse::<f64>()
-                .unwrap_or(0.0)
-        )
+    // Null for a cost of 0 (or a ratio past a decimal's range).
+    let roi = match (incremental - cost).checked_div(cost) {
+        Some(roi) => serde_json::json!(roi.round_dp(4).to_string().parse::<f64>().unwrap_or(0.0)),
+        None => serde_json::Value::Null,
     };
     f.insert(
         "roi",
@@ -371,6 +386,7 @@ fn roi(
             "(incremental revenue - program cost) / program cost",
         ),
     );
+    Ok(())
 }
 
 fn tier_distribution(
@@ -423,23 +439,21 @@ pub fn liability(conn: &mut DbConnection, program: &Program) -> AppResult<Liabil
         );
         *months.entry(month).or_default() += group.points;
     }
-    let value = |points: i64| {
-        program
-            .currency
-            .format(Decimal::from(points) * program.point_value)
-    };
+    let value = |points: i64| Ok::<_, AppError>(program.currency.format(worth(program, points)?));
     let points: i64 = months.values().sum();
     Ok(Liability {
         points,
-        value: value(points),
+        value: value(points)?,
         by_expiry_month: months
             .into_iter()
-            .map(|(month, points)| ExpiryMonth {
-                month,
-                points,
-                value: value(points),
+            .map(|(month, points)| {
+                Ok(ExpiryMonth {
+                    month,
+                    points,
+                    value: value(points)?,
+                })
             })
-            .collect(),
+            .collect::<AppResult<_>>()?,
         definition: "points held in lots (available and pending) x point value, by the month (program time) they expire in; a lot expiring at midnight on the 1st counts in the month before",
     })
 }

@@ -57,7 +57,10 @@ impl Currency {
 
     /// Converts a decimal amount to minor units, refusing more decimals than the currency has.
     pub fn to_minor(&self, field: &str, amount: Decimal) -> Result<i64, Invalid> {
-        let scaled = amount * Decimal::from(10_i64.pow(self.exponent));
+        let too_large = || Invalid::new(field, format!("{field}: the amount is too large"));
+        let scaled = amount
+            .checked_mul(Decimal::from(10_i64.pow(self.exponent)))
+            .ok_or_else(too_large)?;
         if !scaled.fract().is_zero() {
             return Err(Invalid::new(
                 field,
@@ -67,8 +70,7 @@ impl Currency {
                 ),
             ));
         }
-        i64::try_from(scaled)
-            .map_err(|_| Invalid::new(field, format!("{field}: the amount is too large")))
+        i64::try_from(scaled).map_err(|_| too_large())
     }
 
     /// Formats minor units as a decimal string with the currency's places ("25.40").
@@ -111,6 +113,10 @@ mod tests {
         assert!(
             usd.to_minor("amount", Decimal::from_str("1.005").unwrap())
                 .is_err()
+        );
+        assert!(
+            usd.to_minor("amount", Decimal::MAX).is_err(),
+            "refused, not a panic"
         );
         let yen = Currency::parse("currency", "JPY").unwrap();
         assert_eq!(yen.format_minor(500), "500");

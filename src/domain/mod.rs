@@ -1,6 +1,7 @@
 //! Validated values of the product's language. Each `parse` names the field it was given, so
 //! its `Invalid` reaches the client as a problem that says which field is wrong.
 
+pub mod bounds;
 mod currency;
 mod invalid;
 mod member_status;

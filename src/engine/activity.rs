@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::condition::{CompiledCondition, Condition, Facts};
 use super::event::{EventType, ItemFilter};
 use crate::domain::Invalid;
+use crate::domain::bounds::{self, MAX_TOTAL};
 
 /// An event as the game layer sees it: the facts conditions are checked against, whether the
 /// earning rules paid for it, and the program's currency places.
@@ -114,7 +115,8 @@ impl Measure {
         matches!(self, Measure::Spend(_))
     }
 
-    /// A target or threshold as an admin writes it (`3`, `"75.00"`), in this measure's units.
+    /// A target or threshold as an admin writes it (`3`, `"75.00"`), in this measure's units:
+    /// a count of 1 to [`bounds::MAX_COUNT`], or money above 0 and up to [`MAX_TOTAL`] major units.
     pub fn units(&self, value: &Value, field: &str, exponent: u32) -> Result<i64, Invalid> {
         let wrong = |expected: &str| Invalid::new(field, format!("{field}: {expected}"));
         let decimal = match value {
@@ -126,12 +128,17 @@ impl Measure {
             Measure::Count => decimal
                 .filter(|d| d.fract().is_zero() && *d >= Decimal::ONE)
                 .and_then(|d| i64::try_from(d).ok())
-                .ok_or_else(|| wrong("give a whole number, at least 1")),
+                .ok_or_else(|| wrong("give a whole number, at least 1"))
+                .and_then(|n| bounds::count(field, n, 1)),
             Measure::Spend(_) => {
-                let scaled = decimal
+                let amount = decimal
                     .filter(|d| *d > Decimal::ZERO)
-                    .map(|d| d * scale(exponent))
                     .ok_or_else(|| wrong("give an amount above 0, as a decimal string"))?;
+                if amount > Decimal::from(MAX_TOTAL) {
+                    return Err(wrong(&format!("must be at most {MAX_TOTAL}")));
+                }
+                // Bounded above, so scaling to minor units fits.
+                let scaled = amount * scale(exponent);
                 if !scaled.fract().is_zero() {
                     return Err(wrong(&format!("give at most {exponent} decimal places")));
                 }

@@ -11,7 +11,7 @@ use super::activity::{CompiledActivity, Measure};
 use super::condition::Condition;
 use super::event::ItemFilter;
 use super::tiers::TierPolicy;
-use crate::domain::Invalid;
+use crate::domain::{Invalid, bounds};
 
 /// What earns a badge.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
@@ -57,11 +57,13 @@ pub enum Criterion {
 pub struct LevelDefinition {
     /// `bronze`, `silver`, `gold`, ...
     pub name: String,
-    /// The progress that earns it: a count, a streak length, or money as a decimal string.
+    /// The progress that earns it: a count or a streak length (1 to 1000000), or money as a
+    /// decimal string (up to 1000000000000).
     #[schema(value_type = Object)]
     pub threshold: Value,
     /// Bonus points when earned.
     #[serde(default, skip_serializing_if = "is_zero")]
+    #[schema(minimum = 0, maximum = 1000000000)]
     pub points: i64,
 }
 
@@ -87,6 +89,7 @@ pub struct BadgeDefinition {
     pub threshold: Option<Value>,
     /// One level: bonus points when earned.
     #[serde(default, skip_serializing_if = "is_zero")]
+    #[schema(minimum = 0, maximum = 1000000000)]
     pub points: i64,
     /// Several levels, lowest first, instead of `threshold` and `points`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -246,9 +249,7 @@ impl BadgeDefinition {
             Criterion::FirstEvent { .. } | Criterion::Tier { .. } | Criterion::Awarded
         );
         let levels = if self.levels.is_empty() {
-            if self.points < 0 {
-                return Err(invalid("points", "must be at least 0"));
-            }
+            bounds::points("points", self.points, 0)?;
             let threshold = match (&self.threshold, default) {
                 (Some(_), _) if fixed_threshold => {
                     return Err(invalid("threshold", "this criterion takes no threshold"));
@@ -306,12 +307,7 @@ impl BadgeDefinition {
                     format!("{}: must be above the level below", field("threshold")),
                 ));
             }
-            if level.points < 0 {
-                return Err(Invalid::new(
-                    field("points"),
-                    format!("{}: must be at least 0", field("points")),
-                ));
-            }
+            bounds::points(&field("points"), level.points, 0)?;
             levels.push(BadgeLevel {
                 level: i as i32 + 1,
                 name: Some(level.name.clone()),

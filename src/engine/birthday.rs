@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::period;
-use crate::domain::Invalid;
+use crate::domain::{Invalid, bounds};
 
 /// Days after a birthday within which a missed run still grants its reward.
 pub const GRACE_DAYS: i64 = 7;
@@ -19,7 +19,9 @@ pub const GRACE_DAYS: i64 = 7;
 pub enum Validity {
     /// `days` days from the birthday; `by_tier` overrides it for some levels.
     Days {
+        #[schema(minimum = 1, maximum = 3650)]
         days: u32,
+        /// Days per level name, 1 to 3650 each.
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         by_tier: BTreeMap<String, u32>,
     },
@@ -39,13 +41,17 @@ pub struct BirthdayPolicy {
 impl BirthdayPolicy {
     pub fn check(&self) -> Result<(), Invalid> {
         crate::domain::slug("birthday.reward", &self.reward)?;
-        if let Validity::Days { days, by_tier } = &self.validity
-            && (*days == 0 || by_tier.values().any(|d| *d == 0))
-        {
-            return Err(Invalid::new(
+        if let Validity::Days { days, by_tier } = &self.validity {
+            bounds::within(
                 "birthday.validity.days",
-                "birthday.validity.days: must be at least 1",
-            ));
+                i64::from(*days),
+                1,
+                bounds::MAX_DAYS,
+            )?;
+            for (tier, days) in by_tier {
+                let field = format!("birthday.validity.by_tier.{tier}");
+                bounds::within(&field, i64::from(*days), 1, bounds::MAX_DAYS)?;
+            }
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ use super::activity::{CompiledActivity, Measure, Play};
 use super::condition::Condition;
 use super::event::ItemFilter;
 use super::windows::{CompiledWindow, Every};
-use crate::domain::Invalid;
+use crate::domain::{Invalid, bounds};
 
 /// What a member must do.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
@@ -19,7 +19,7 @@ use crate::domain::Invalid;
 pub enum Goal {
     /// `target` events of the type that meet the conditions.
     Count {
-        #[schema(value_type = i64)]
+        #[schema(value_type = i64, minimum = 1, maximum = 1000000)]
         target: Value,
         event_type: String,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -28,8 +28,8 @@ pub enum Goal {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         rewarded_only: bool,
     },
-    /// `target` money (a decimal string) spent over events of the type that meet the
-    /// conditions: their merchandise, or only the items the filter selects.
+    /// `target` money (a decimal string, up to 1000000000000) spent over events of the type
+    /// that meet the conditions: their merchandise, or only the items the filter selects.
     Sum {
         #[schema(value_type = String)]
         target: Value,
@@ -72,6 +72,7 @@ pub enum Enrolment {
 pub struct ChallengeReward {
     /// Bonus points.
     #[serde(default, skip_serializing_if = "is_zero")]
+    #[schema(minimum = 0, maximum = 1000000000)]
     pub points: i64,
     /// The slug of a badge to grant (its first level not yet held).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -155,6 +156,10 @@ impl ChallengeDefinition {
             ),
         };
         let target = measure.units(target, "goal.target", exponent)?;
+        if let ChallengeWindow::Fixed { starts_at, ends_at } = &self.window {
+            bounds::instant("window.starts_at", *starts_at)?;
+            bounds::instant("window.ends_at", *ends_at)?;
+        }
         let window = match &self.window {
             ChallengeWindow::Fixed { starts_at, ends_at } if starts_at >= ends_at => {
                 return Err(Invalid::new(
@@ -169,12 +174,7 @@ impl ChallengeDefinition {
             ChallengeWindow::Recurring { every } => CompiledWindow::Recurring(*every),
         };
         let reward = &self.reward;
-        if reward.points < 0 {
-            return Err(Invalid::new(
-                "reward.points",
-                "reward.points: must be at least 0",
-            ));
-        }
+        bounds::points("reward.points", reward.points, 0)?;
         let reward_badge = match &reward.badge {
             Some(slug) => Some(badge_id(slug).ok_or_else(|| {
                 Invalid::new(

@@ -1,10 +1,13 @@
 //! What a rule does when it fires.
 
+use std::fmt::Display;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::event::ItemFilter;
+use crate::domain::bounds::{self, MAX_POINTS};
 
 /// How a fractional number of points becomes whole.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -40,8 +43,10 @@ pub enum Effect {
     /// `rate` points for every `per` of the eligible amount (the merchandise, less shipping,
     /// counting only the items the filter selects).
     PointsPerAmount {
+        /// A decimal string, 0 to 1000.
         #[schema(value_type = String)]
         rate: Decimal,
+        /// A decimal string, 0.01 to 1000000000; default 1.
         #[serde(default = "one")]
         #[schema(value_type = String)]
         per: Decimal,
@@ -52,9 +57,13 @@ pub enum Effect {
         rounding: Rounding,
     },
     /// A fixed number of points, not multiplied.
-    FixedPoints { points: i64 },
+    FixedPoints {
+        #[schema(minimum = 1, maximum = 1000000000)]
+        points: i64,
+    },
     /// Multiplies the points earned per amount (promotions such as Double Star Days).
     Multiplier {
+        /// A decimal string, 1 to 100.
         #[schema(value_type = String)]
         factor: Decimal,
     },
@@ -63,46 +72,74 @@ pub enum Effect {
     /// Pays a referred member and their referrer (never for a self-referral). Make it fire
     /// once with a lifetime limit of 1.
     ReferralBonus {
+        #[schema(minimum = 0, maximum = 1000000000)]
         referrer_points: i64,
+        #[schema(minimum = 0, maximum = 1000000000)]
         member_points: i64,
     },
     /// Holds the event's points pending for `days` after the event (a return window).
-    Pending { days: u32 },
+    Pending {
+        #[schema(minimum = 1, maximum = 366)]
+        days: u32,
+    },
     /// Gives the member a voucher of the reward with this slug (free, from its stock).
     IssueReward { reward: String },
 }
 
 impl Effect {
-    /// Checks an effect's values; the error names the offending key.
+    /// Checks an effect's values against their bounds; the error names the offending key.
     pub fn check(&self) -> Result<(), (&'static str, String)> {
+        let range = |key: &'static str, inside: bool, min: &dyn Display, max: &dyn Display| {
+            if inside {
+                Ok(())
+            } else {
+                Err((key, bounds::between(min, max)))
+            }
+        };
         match self {
             Effect::PointsPerAmount { rate, per, .. } => {
-                if rate.is_sign_negative() {
-                    return Err(("rate", "must be at least 0".into()));
-                }
-                if *per <= Decimal::ZERO {
-                    return Err(("per", "must be more than 0".into()));
-                }
+                let max_rate = Decimal::from(bounds::MAX_RATE);
+                range(
+                    "rate",
+                    *rate >= Decimal::ZERO && *rate <= max_rate,
+                    &0,
+                    &max_rate,
+                )?;
+                let max_per = Decimal::from(bounds::MAX_MONEY);
+                let per_inside = *per >= bounds::MIN_PER && *per <= max_per;
+                range("per", per_inside, &bounds::MIN_PER, &max_per)?;
             }
-            Effect::FixedPoints { points } if *points <= 0 => {
-                return Err(("points", "must be more than 0".into()));
+            Effect::FixedPoints { points } => {
+                range("points", (1..=MAX_POINTS).contains(points), &1, &MAX_POINTS)?;
             }
-            Effect::Multiplier { factor }
-                if *factor < Decimal::ONE || *factor > Decimal::from(100) =>
-            {
-                return Err(("factor", "must be between 1 and 100".into()));
+            Effect::Multiplier { factor } => {
+                let max = Decimal::from(bounds::MAX_MULTIPLIER);
+                let inside = *factor >= Decimal::ONE && *factor <= max;
+                range("factor", inside, &1, &max)?;
             }
             Effect::ReferralBonus {
                 referrer_points,
                 member_points,
-            } if *referrer_points < 0
-                || *member_points < 0
-                || referrer_points + member_points == 0 =>
-            {
-                return Err((
+            } => {
+                let each = 0..=MAX_POINTS;
+                range(
                     "referrer_points",
-                    "give points at least 0 to each side, more than 0 in all".into(),
-                ));
+                    each.contains(referrer_points),
+                    &0,
+                    &MAX_POINTS,
+                )?;
+                range(
+                    "member_points",
+                    each.contains(member_points),
+                    &0,
+                    &MAX_POINTS,
+                )?;
+                if referrer_points + member_points == 0 {
+                    return Err((
+                        "referrer_points",
+                        "give points at least 0 to each side, more than 0 in all".into(),
+                    ));
+                }
             }
             Effect::IssueReward { reward } if crate::domain::slug("reward", reward).is_err() => {
                 return Err((
@@ -110,9 +147,7 @@ impl Effect {
                     "give the slug of a reward of the catalogue".into(),
                 ));
             }
-            Effect::Pending { days } if *days == 0 || *days > 366 => {
-                return Err(("days", "must be between 1 and 366".into()));
-            }
+            Effect::Pending { days } => range("days", (1..=366).contains(days), &1, &366)?,
             _ => {}
         }
         Ok(())

@@ -2,7 +2,9 @@
 //!
 //! Points from amounts are computed once per event, exactly, then rounded:
 //! `round(sum of amount rates x every multiplier)`. Each line is the rounded running total
-//! after it less the one before, so the lines always add up to the event's points.
+//! after it less the one before, so the lines always add up to the event's points. Together
+//! they pay at most `MAX_POINTS`, what one ledger entry may move; the decimals are computed
+//! with checked arithmetic, so that no configuration can make an event fail.
 
 use chrono::{Duration, NaiveDateTime};
 use chrono_tz::Tz;
@@ -17,6 +19,7 @@ use super::outcome::{
 };
 use super::period::{self, Period};
 use super::rule::{CompiledRule, Stacking};
+use crate::domain::bounds::MAX_POINTS;
 
 /// A program's active rules, compiled, in evaluation order.
 #[derive(Debug, Clone)]
@@ -213,7 +216,10 @@ fn contribute<'r>(rule: &'r CompiledRule, event: &Event, member: &MemberState) -
                 rounding,
             } => {
                 let eligible = event.eligible_amount(items);
-                c.base += eligible / per * rate;
+                let earned = eligible
+                    .checked_div(*per)
+                    .and_then(|e| e.checked_mul(*rate));
+                c.base = saturating(earned.and_then(|e| c.base.checked_add(e)));
                 c.rounding.get_or_insert(*rounding);
                 let per = if *per == Decimal::ONE {
                     String::new()
@@ -227,16 +233,16 @@ fn contribute<'r>(rule: &'r CompiledRule, event: &Event, member: &MemberState) -
                     rate.normalize()
                 ));
             }
-            Effect::FixedPoints { points } => c.fixed += points,
+            Effect::FixedPoints { points } => c.fixed = c.fixed.saturating_add(*points),
             Effect::Multiplier { factor } => {
-                c.factor *= factor;
+                c.factor = saturating(c.factor.checked_mul(*factor));
                 c.factor_why.push(format!("x{}", factor.normalize()));
             }
             Effect::TierMultiplier => {
                 let (name, factor) = member.tier.as_ref().map_or(("no tier", Decimal::ONE), |t| {
                     (t.name.as_str(), t.multiplier)
                 });
-                c.factor *= factor;
+                c.factor = saturating(c.factor.checked_mul(factor));
                 c.factor_why
                     .push(format!("x{} for {name}", factor.normalize()));
             }
@@ -244,8 +250,8 @@ fn contribute<'r>(rule: &'r CompiledRule, event: &Event, member: &MemberState) -
                 referrer_points,
                 member_points,
             } => {
-                c.fixed += member_points;
-                c.referrer_points += referrer_points;
+                c.fixed = c.fixed.saturating_add(*member_points);
+                c.referrer_points = c.referrer_points.saturating_add(*referrer_points);
             }
             Effect::Pending { days } => {
                 c.pending_days = Some(c.pending_days.unwrap_or(0).max(*days))
@@ -313,15 +319,30 @@ fn rounding(fired: &[Contribution<'_>]) -> Rounding {
     fired.iter().find_map(|c| c.rounding).unwrap_or_default()
 }
 
+/// A computation that left a decimal, as the largest one: amounts, rates and multipliers are
+/// never negative, and what the rules pay is capped at `MAX_POINTS` anyway.
+fn saturating(value: Option<Decimal>) -> Decimal {
+    value.unwrap_or(Decimal::MAX)
+}
+
 /// The member's points for a set of contributions.
 fn total(fired: &[Contribution<'_>]) -> i64 {
-    let base: Decimal = fired.iter().map(|c| c.base).sum();
-    let factor: Decimal = fired.iter().map(|c| c.factor).product();
-    rounding(fired).apply(base * factor) + fired.iter().map(|c| c.fixed).sum::<i64>()
+    let base = fired
+        .iter()
+        .fold(Decimal::ZERO, |sum, c| saturating(sum.checked_add(c.base)));
+    let factor = fired.iter().fold(Decimal::ONE, |product, c| {
+        saturating(product.checked_mul(c.factor))
+    });
+    let fixed = fired
+        .iter()
+        .fold(0_i64, |sum, c| sum.saturating_add(c.fixed));
+    rounding(fired)
+        .apply(saturating(base.checked_mul(factor)))
+        .saturating_add(fixed)
 }
 
 /// One line per fired rule: amounts first, then multipliers in rule order, then fixed points;
-/// each capped by the rule's points limits.
+/// each capped by the rule's points limits, and all together by what one event may earn.
 fn lines(fired: &[Contribution<'_>], member: &MemberState) -> (Vec<Line>, i64) {
     let round = rounding(fired);
     let mut points = vec![0_i64; fired.len()];
@@ -333,8 +354,8 @@ fn lines(fired: &[Contribution<'_>], member: &MemberState) -> (Vec<Line>, i64) {
         .filter(|(_, c)| !c.base_why.is_empty())
     {
         let before = round.apply(running);
-        running += c.base;
-        points[i] += round.apply(running) - before;
+        running = saturating(running.checked_add(c.base));
+        points[i] = points[i].saturating_add(round.apply(running) - before);
         why[i].extend(c.base_why.iter().cloned());
     }
     for (i, c) in fired
@@ -343,13 +364,14 @@ fn lines(fired: &[Contribution<'_>], member: &MemberState) -> (Vec<Line>, i64) {
         .filter(|(_, c)| !c.factor_why.is_empty())
     {
         let before = round.apply(running);
-        running *= c.factor;
-        points[i] += round.apply(running) - before;
+        running = saturating(running.checked_mul(c.factor));
+        points[i] = points[i].saturating_add(round.apply(running) - before);
         why[i].extend(c.factor_why.iter().cloned());
     }
+    let mut left = MAX_POINTS;
     for (i, c) in fired.iter().enumerate() {
         if c.fixed > 0 {
-            points[i] += c.fixed;
+            points[i] = points[i].saturating_add(c.fixed);
             why[i].push(format!("{} points", c.fixed));
         }
         for reward in &c.rewards {
@@ -367,6 +389,13 @@ fn lines(fired: &[Contribution<'_>], member: &MemberState) -> (Vec<Line>, i64) {
             why[i].push(format!("capped at {cap} by the rule's points limit"));
             points[i] = cap;
         }
+        if points[i] > left {
+            why[i].push(format!(
+                "capped at {left}: an event earns at most {MAX_POINTS} points"
+            ));
+            points[i] = left;
+        }
+        left -= points[i];
     }
     let lines: Vec<Line> = fired
         .iter()
@@ -389,8 +418,10 @@ fn points_left(rule: &CompiledRule, member: &MemberState) -> Option<i64> {
         .limits
         .iter()
         .filter_map(|l| {
-            l.points
-                .map(|max| (max - member.usage(rule.id, l.per).points).max(0))
+            l.points.map(|max| {
+                max.saturating_sub(member.usage(rule.id, l.per).points)
+                    .max(0)
+            })
         })
         .min()
 }
@@ -401,7 +432,7 @@ fn referrer_award(fired: &[Contribution<'_>], member: &MemberState) -> Option<Re
     Some(ReferrerAward {
         member_id: referrer.id,
         member: referrer.external_id.clone(),
-        points: c.referrer_points,
+        points: c.referrer_points.min(MAX_POINTS),
         rule: rule_ref(c.rule),
     })
 }

@@ -73,8 +73,9 @@ impl fmt::Display for EventType {
 pub struct Item {
     pub sku: String,
     pub category: Option<String>,
+    #[schema(minimum = 1, maximum = 1000000)]
     pub quantity: u32,
-    /// Price of one unit, a decimal string (`"4.50"`).
+    /// Price of one unit, a decimal string (`"4.50"`), 0 to 1000000000.
     #[schema(value_type = String)]
     pub unit_price: Decimal,
 }

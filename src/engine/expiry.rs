@@ -17,9 +17,15 @@ pub enum ExpiryPolicy {
     Never,
     /// Each lot expires at 00:00 (program time) on the first day of the `months`-th month
     /// after the month it was earned in: earned 2025-12-15 with 7 months, gone 2026-07-01.
-    LotMonths { months: u32 },
+    LotMonths {
+        #[schema(minimum = 1, maximum = 120)]
+        months: u32,
+    },
     /// The whole balance expires after `months` months with no purchase and no redemption.
-    InactivityMonths { months: u32 },
+    InactivityMonths {
+        #[schema(minimum = 1, maximum = 120)]
+        months: u32,
+    },
 }
 
 impl ExpiryPolicy {

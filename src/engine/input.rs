@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::event::{Event, EventType, Item};
-use crate::domain::{self, Currency, Invalid};
+use crate::domain::{self, Currency, Invalid, bounds};
 
 /// How far in the future an event's `occurred_at` may be (clock skew between servers).
 const FUTURE_TOLERANCE_MINUTES: i64 = 5;
@@ -28,17 +28,19 @@ pub struct EventInput {
     /// When it happened; default now. Past times are fine; at most a few minutes ahead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<DateTime<Utc>>,
-    /// Total paid, shipping included, as a decimal string. Required for purchases and
-    /// refunds (the amount refunded).
+    /// Total paid, shipping included, as a decimal string, 0 to 1000000000. Required for
+    /// purchases and refunds (the amount refunded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub amount: Option<Decimal>,
     /// Must be the program's currency; default it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
+    /// The lines of the order; each line (unit_price x quantity), and all of them together,
+    /// at most 1000000000.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<Item>,
-    /// The part of `amount` paid for shipping.
+    /// The part of `amount` paid for shipping, a decimal string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub shipping: Option<Decimal>,
@@ -90,7 +92,10 @@ impl EventInput {
                 "member: use the member's external id (1 to 128 visible characters)",
             )
         })?;
-        let occurred_at = self.occurred_at.map_or(now, |t| t.naive_utc());
+        let occurred_at = match self.occurred_at {
+            Some(at) => bounds::instant("occurred_at", at)?.naive_utc(),
+            None => now,
+        };
         if occurred_at > now + Duration::minutes(FUTURE_TOLERANCE_MINUTES) {
             return Err(Invalid::new(
                 "occurred_at",
@@ -110,12 +115,7 @@ impl EventInput {
         }
         let money = |field: &str, value: Option<Decimal>| -> Result<Option<Decimal>, Invalid> {
             let Some(value) = value else { return Ok(None) };
-            if value.is_sign_negative() {
-                return Err(Invalid::new(
-                    field,
-                    format!("{field}: must not be negative"),
-                ));
-            }
+            bounds::money(field, value)?;
             currency.to_minor(field, value)?;
             Ok(Some(value))
         };
@@ -132,15 +132,31 @@ impl EventInput {
         {
             return Err(Invalid::new("shipping", "shipping: must not exceed amount"));
         }
+        let mut listed = Decimal::ZERO;
         for (i, item) in self.items.iter().enumerate() {
             domain::text(&format!("items[{i}].sku"), &item.sku, 128)?;
-            if item.quantity == 0 {
-                return Err(Invalid::new(
-                    format!("items[{i}].quantity"),
-                    format!("items[{i}].quantity: must be at least 1"),
-                ));
-            }
+            bounds::count(&format!("items[{i}].quantity"), i64::from(item.quantity), 1)?;
             money(&format!("items[{i}].unit_price"), Some(item.unit_price))?;
+            // Both factors are bounded, so the product fits a decimal.
+            bounds::money(&format!("items[{i}]"), item.total()).map_err(|_| {
+                Invalid::new(
+                    format!("items[{i}]"),
+                    format!(
+                        "items[{i}]: unit_price x quantity must be at most {}",
+                        bounds::MAX_MONEY
+                    ),
+                )
+            })?;
+            listed += item.total();
+        }
+        if listed > Decimal::from(bounds::MAX_MONEY) {
+            return Err(Invalid::new(
+                "items",
+                format!(
+                    "items: the items must add up to at most {}",
+                    bounds::MAX_MONEY
+                ),
+            ));
         }
         let text = |field: &str, value: &Option<String>| {
             value

@@ -66,6 +66,7 @@ pub struct LeaderboardDefinition {
     pub period: LeaderboardPeriod,
     /// How many members the top shows: 1 to 100, default 10.
     #[serde(default = "ten")]
+    #[schema(minimum = 1, maximum = 100)]
     pub size: u32,
 }
 

@@ -27,6 +27,8 @@ pub mod streaks;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_bounds;
+#[cfg(test)]
 mod tests_support;
 pub mod tiers;
 pub mod windows;

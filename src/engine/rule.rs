@@ -9,6 +9,7 @@ use super::effect::Effect;
 use super::event::EventType;
 use super::period::Period;
 use crate::domain::Invalid;
+use crate::domain::bounds::{self, MAX_COUNT, MAX_PRIORITY, MAX_TOTAL};
 
 /// How a rule combines with the others that fire for the same event.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -30,9 +31,11 @@ pub struct Limit {
     pub per: Period,
     /// At most this many times.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 1000000)]
     pub count: Option<i64>,
     /// At most this many points in all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 1000000000000_i64)]
     pub points: Option<i64>,
 }
 
@@ -49,6 +52,7 @@ pub struct RuleDefinition {
     pub effects: Vec<Effect>,
     /// Higher first; rules of equal priority in creation order.
     #[serde(default)]
+    #[schema(minimum = -1000000, maximum = 1000000)]
     pub priority: i32,
     #[serde(default)]
     pub stacking: Stacking,
@@ -133,6 +137,19 @@ impl RuleDefinition {
                 "best_of_group needs a group name".into(),
             ));
         }
+        for (field, at) in [
+            ("active_from", self.active_from),
+            ("active_until", self.active_until),
+        ] {
+            if let Some(at) = at {
+                bounds::instant(field, at).map_err(|e| {
+                    Invalid::new(
+                        format!("{prefix}{}", e.field),
+                        format!("{prefix}{}", e.detail),
+                    )
+                })?;
+            }
+        }
         if let (Some(from), Some(until)) = (self.active_from, self.active_until)
             && from >= until
         {
@@ -141,27 +158,34 @@ impl RuleDefinition {
                 "must be after active_from".into(),
             ));
         }
+        if !(-MAX_PRIORITY..=MAX_PRIORITY).contains(&self.priority) {
+            return Err(invalid(
+                "priority".into(),
+                bounds::between(-MAX_PRIORITY, MAX_PRIORITY),
+            ));
+        }
         for (i, limit) in self.limits.iter().enumerate() {
-            match (limit.count, limit.points) {
-                (None, None) => {
-                    return Err(invalid(
-                        format!("limits[{i}]"),
-                        "give a count, points, or both".into(),
-                    ));
-                }
-                (Some(n), _) if n < 1 => {
-                    return Err(invalid(
-                        format!("limits[{i}].count"),
-                        "must be at least 1".into(),
-                    ));
-                }
-                (_, Some(n)) if n < 1 => {
-                    return Err(invalid(
-                        format!("limits[{i}].points"),
-                        "must be at least 1".into(),
-                    ));
-                }
-                _ => {}
+            if limit.count.is_none() && limit.points.is_none() {
+                return Err(invalid(
+                    format!("limits[{i}]"),
+                    "give a count, points, or both".into(),
+                ));
+            }
+            if let Some(count) = limit.count
+                && !(1..=MAX_COUNT).contains(&count)
+            {
+                return Err(invalid(
+                    format!("limits[{i}].count"),
+                    bounds::between(1, MAX_COUNT),
+                ));
+            }
+            if let Some(points) = limit.points
+                && !(1..=MAX_TOTAL).contains(&points)
+            {
+                return Err(invalid(
+                    format!("limits[{i}].points"),
+                    bounds::between(1, MAX_TOTAL),
+                ));
             }
         }
         Ok(CompiledRule {

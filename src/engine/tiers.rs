@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::event::ItemFilter;
 use super::period;
-use crate::domain::Invalid;
+use crate::domain::{Invalid, bounds};
 
 /// What tiers are earned with.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
@@ -32,7 +32,10 @@ pub enum Metric {
 pub enum Window {
     /// The last `months` months. A level is held for `months` months from when it was reached,
     /// and renewed by reaching its threshold again within them.
-    RollingMonths { months: u32 },
+    RollingMonths {
+        #[schema(minimum = 1, maximum = 120)]
+        months: u32,
+    },
     /// The calendar year (program time). A level reached in year Y is held through 31
     /// December of Y+1; on 1 January a member falls to the level last year's metric supports.
     CalendarYear,
@@ -45,11 +48,12 @@ pub enum Window {
 #[serde(deny_unknown_fields)]
 pub struct Level {
     pub name: String,
-    /// The metric needed (points, or money as a decimal string for spend). The first level's
-    /// is 0.
+    /// The metric needed (points, or money for spend), as a decimal string, 0 to
+    /// 1000000000000. The first level's is 0.
     #[schema(value_type = String)]
     pub threshold: Decimal,
-    /// Earning multiplier, applied by rules with a `tier_multiplier` effect. Default 1.
+    /// Earning multiplier, applied by rules with a `tier_multiplier` effect: a decimal string,
+    /// 1 to 100. Default 1.
     #[serde(default = "one")]
     #[schema(value_type = String)]
     pub multiplier: Decimal,
@@ -110,6 +114,12 @@ impl TierPolicy {
                     format!("levels[{i}].name: `{}` is used twice", level.name),
                 ));
             }
+            bounds::decimal_within(
+                &format!("levels[{i}].threshold"),
+                level.threshold,
+                Decimal::ZERO,
+                Decimal::from(bounds::MAX_TOTAL),
+            )?;
             if i > 0 && level.threshold <= self.levels[i - 1].threshold {
                 return Err(Invalid::new(
                     format!("levels[{i}].threshold"),
@@ -119,12 +129,12 @@ impl TierPolicy {
             if let Some(reward) = &level.reward_on_reach {
                 crate::domain::slug(&format!("levels[{i}].reward_on_reach"), reward)?;
             }
-            if level.multiplier < Decimal::ONE || level.multiplier > Decimal::from(100) {
-                return Err(Invalid::new(
-                    format!("levels[{i}].multiplier"),
-                    format!("levels[{i}].multiplier: must be between 1 and 100"),
-                ));
-            }
+            bounds::decimal_within(
+                &format!("levels[{i}].multiplier"),
+                level.multiplier,
+                Decimal::ONE,
+                Decimal::from(bounds::MAX_MULTIPLIER),
+            )?;
         }
         if let Window::RollingMonths { months } = self.window
             && !(1..=120).contains(&months)

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::db::DbConnection;
 use crate::db::models::members as member_rows;
+use crate::domain::bounds::{self, MAX_POINTS};
 use crate::domain::{self, Points};
 use crate::error::{AppError, AppResult};
 use crate::ledger::EntryKind;
@@ -19,7 +20,8 @@ use super::require;
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedeemPoints {
-    /// How many points to take (more than 0).
+    /// How many points to take.
+    #[schema(minimum = 1, maximum = 1000000000)]
     pub points: i64,
     /// The storefront's order the points paid for.
     pub order_id: Option<String>,
@@ -31,6 +33,7 @@ pub struct RedeemPoints {
 #[serde(deny_unknown_fields)]
 pub struct AdjustPoints {
     /// Points to add (positive) or take (negative); not 0.
+    #[schema(minimum = -1000000000, maximum = 1000000000)]
     pub points: i64,
     /// Why; kept in the ledger.
     pub reason: String,
@@ -69,9 +72,7 @@ pub fn redeem(
     actor: Actor,
     now: NaiveDateTime,
 ) -> AppResult<Posted> {
-    if input.points <= 0 {
-        return Err(AppError::invalid("points", "points: must be more than 0"));
-    }
+    bounds::points("points", input.points, 1)?;
     let order_id = input
         .order_id
         .as_deref()
@@ -105,6 +106,7 @@ pub fn adjust(
     actor: Actor,
     now: NaiveDateTime,
 ) -> AppResult<Posted> {
+    bounds::within("points", input.points, -MAX_POINTS, MAX_POINTS)?;
     if input.points == 0 {
         return Err(AppError::invalid("points", "points: must not be 0"));
     }
@@ -113,13 +115,9 @@ pub fn adjust(
     member.status.check_open()?;
     let cause = actor.cause(Some(reason), None);
     if input.points < 0 {
-        let taken = input
-            .points
-            .checked_neg()
-            .ok_or_else(|| AppError::invalid("points", "points: more than any balance can hold"))?;
         let spend = Spend {
             kind: EntryKind::Adjust,
-            points: Points(taken),
+            points: Points(-input.points),
             cause,
         };
         return posting::spend(tx, member.id, &spend, now);

@@ -4,6 +4,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::bounds;
 use crate::error::AppError;
 
 /// Set with `PATCH /v1/admin/programs/{program}` (`analytics`).
@@ -11,7 +12,8 @@ use crate::error::AppError;
 #[serde(deny_unknown_fields)]
 pub struct AnalyticsSettings {
     /// What running the program costs per month (staff, software, marketing), in the
-    /// program's currency, as a decimal string. Rewards are counted apart, at point value.
+    /// program's currency, as a decimal string, 0 to 1000000000 with at most 6 decimal places.
+    /// Rewards are counted apart, at point value.
     #[schema(value_type = String)]
     pub program_cost_per_month: Decimal,
     /// The share of members' net revenue attributed to the program (the incremental revenue,
@@ -22,10 +24,15 @@ pub struct AnalyticsSettings {
 
 impl AnalyticsSettings {
     pub fn check(&self) -> Result<(), AppError> {
-        if self.program_cost_per_month.is_sign_negative() {
+        let cost = bounds::money(
+            "analytics.program_cost_per_month",
+            self.program_cost_per_month,
+        )?;
+        // A cost of a few millionths still divides the ROI inside a decimal.
+        if cost.normalize().scale() > 6 {
             return Err(AppError::invalid(
                 "analytics.program_cost_per_month",
-                "analytics.program_cost_per_month: must be at least 0",
+                "analytics.program_cost_per_month: at most 6 decimal places",
             ));
         }
         if self.attributed_revenue_share < Decimal::ZERO

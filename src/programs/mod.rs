@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use crate::db::models::programs::{self as rows, NewProgram, ProgramChanges, ProgramRow};
 use crate::db::{DbConn, DbConnection, is_unique_violation, now_utc, write_tx};
-use crate::domain::{self, Currency};
+use crate::domain::{self, Currency, bounds};
 use crate::engine::birthday::BirthdayPolicy;
 use crate::engine::expiry::ExpiryPolicy;
 use crate::engine::tiers::TierPolicy;
@@ -95,7 +95,8 @@ pub struct CreateProgram {
     pub currency: Option<String>,
     /// What members call the points (`Stars`). Default `points`.
     pub point_name: Option<String>,
-    /// What one point is worth in `currency`, as a decimal string (`"0.04"`). Default `"0.01"`.
+    /// What one point is worth in `currency`, as a decimal string (`"0.04"`), 0 to 1000 with at
+    /// most 6 decimal places. Default `"0.01"`.
     pub point_value: Option<String>,
     /// Enrol unknown members on their first event instead of refusing it with 404. Default false.
     pub auto_enrol: Option<bool>,
@@ -136,13 +137,14 @@ fn point_value(value: &str) -> AppResult<String> {
             format!("point_value: `{value}` is not a decimal number"),
         )
     })?;
-    if parsed.is_sign_negative() || parsed.scale() > 6 {
+    let max = Decimal::from(bounds::MAX_POINT_VALUE);
+    if parsed < Decimal::ZERO || parsed > max || parsed.normalize().scale() > 6 {
         return Err(AppError::invalid(
             "point_value",
-            "point_value: must be at least 0, with at most 6 decimal places",
+            format!("point_value: must be between 0 and {max}, with at most 6 decimal places"),
         ));
     }
-    Ok(parsed.normalize().to_string())
+    Ok(parsed.normalize().abs().to_string())
 }
 
 /// Creates a program; 409 `program-exists` if the slug is taken.

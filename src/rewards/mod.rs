@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use crate::db::models::programs as program_rows;
 use crate::db::models::rewards::{self as rows, RewardColumns, RewardRow};
 use crate::db::{DbConnection, is_unique_violation};
-use crate::domain;
+use crate::domain::{self, bounds};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::programs::Program;
 
@@ -81,6 +81,7 @@ impl LimitPeriod {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MemberLimit {
+    #[schema(minimum = 1, maximum = 1000000)]
     pub count: i32,
     pub per: LimitPeriod,
 }
@@ -110,21 +111,26 @@ pub struct RewardDefinition {
     pub name: String,
     pub description: Option<String>,
     /// Points it costs; 0 for gifts.
+    #[schema(minimum = 0, maximum = 1000000000)]
     pub cost: i64,
     pub kind: RewardKind,
-    /// Money off (fixed discounts), or the most a free item may be worth, as a decimal string.
+    /// Money off (fixed discounts), or the most a free item may be worth, as a decimal string,
+    /// 0 to 1000000000.
     #[schema(value_type = Option<String>)]
     pub amount: Option<Decimal>,
     /// Percent off (percentage discounts).
+    #[schema(minimum = 1, maximum = 100)]
     pub percent: Option<i32>,
     /// The lowest tier that may redeem it.
     pub min_tier: Option<String>,
     /// Vouchers available; absent for unlimited.
+    #[schema(minimum = 0, maximum = 1000000000)]
     pub stock: Option<i64>,
     pub per_member_limit: Option<MemberLimit>,
     pub active_from: Option<DateTime<Utc>>,
     pub active_until: Option<DateTime<Utc>>,
     /// Days a voucher can be used; absent for no expiry.
+    #[schema(minimum = 1, maximum = 3650)]
     pub voucher_days: Option<i32>,
     /// Whether an unused voucher gives its points back when it expires. Default false.
     #[serde(default)]
@@ -148,16 +154,13 @@ impl RewardDefinition {
             .as_deref()
             .map(|d| domain::text("description", d, 2000))
             .transpose()?;
-        if self.cost < 0 {
-            return Err(AppError::invalid("cost", "cost: must be at least 0"));
-        }
+        bounds::points("cost", self.cost, 0)?;
         let amount_minor = self
             .amount
-            .map(|a| program.currency.to_minor("amount", a))
+            .map(|a| {
+                bounds::money("amount", a).and_then(|a| program.currency.to_minor("amount", a))
+            })
             .transpose()?;
-        if amount_minor.is_some_and(|a| a < 0) {
-            return Err(AppError::invalid("amount", "amount: must be at least 0"));
-        }
         match self.kind {
             RewardKind::FixedDiscount if amount_minor.is_none() => {
                 return Err(AppError::invalid(
@@ -187,14 +190,17 @@ impl RewardDefinition {
                 ));
             }
         }
-        if self.stock.is_some_and(|s| s < 0) {
-            return Err(AppError::invalid("stock", "stock: must be at least 0"));
+        if let Some(stock) = self.stock {
+            bounds::within("stock", stock, 0, bounds::MAX_STOCK)?;
         }
-        if self.per_member_limit.is_some_and(|l| l.count < 1) {
-            return Err(AppError::invalid(
-                "per_member_limit.count",
-                "per_member_limit.count: must be at least 1",
-            ));
+        if let Some(limit) = self.per_member_limit {
+            bounds::count("per_member_limit.count", i64::from(limit.count), 1)?;
+        }
+        if let Some(from) = self.active_from {
+            bounds::instant("active_from", from)?;
+        }
+        if let Some(until) = self.active_until {
+            bounds::instant("active_until", until)?;
         }
         if let (Some(from), Some(until)) = (self.active_from, self.active_until)
             && from >= until
@@ -204,11 +210,8 @@ impl RewardDefinition {
                 "active_until: must be after active_from",
             ));
         }
-        if self.voucher_days.is_some_and(|d| !(1..=3650).contains(&d)) {
-            return Err(AppError::invalid(
-                "voucher_days",
-                "voucher_days: must be between 1 and 3650",
-            ));
+        if let Some(days) = self.voucher_days {
+            bounds::within("voucher_days", i64::from(days), 1, bounds::MAX_DAYS)?;
         }
         Ok(RewardColumns {
             name,

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::NewRule;
 use crate::db::DbConnection;
-use crate::domain::Invalid;
+use crate::domain::{Invalid, bounds};
 use crate::engine::input::EventInput;
 use crate::engine::member::{MemberState, Referrer, TierState};
 use crate::engine::outcome::Awarded;
@@ -45,7 +45,7 @@ pub struct PreviewRequest {
 pub struct HypotheticalMember {
     /// A level of the program's ladder.
     pub tier: Option<String>,
-    /// The level's multiplier; by default the ladder's.
+    /// The level's multiplier, a decimal string from 1 to 100; by default the ladder's.
     #[schema(value_type = Option<String>)]
     pub tier_multiplier: Option<Decimal>,
     pub enrolled_at: Option<DateTime<Utc>>,
@@ -96,7 +96,8 @@ pub fn preview(
         super::draft_set(conn, program, &drafts, request.drafts_only)?
     };
     let state = match &request.hypothetical_member {
-        Some(hypothetical) => hypothetical_state(program, hypothetical, now),
+        Some(hypothetical) => hypothetical_state(program, hypothetical, now)
+            .map_err(|e| prefix_field(e, "hypothetical_member."))?,
         None => {
             let member = members::require(conn, program.id, &request.event.member)?;
             let referrer = match member.referred_by {
@@ -126,7 +127,14 @@ fn hypothetical_state(
     program: &Program,
     h: &HypotheticalMember,
     now: NaiveDateTime,
-) -> MemberState {
+) -> Result<MemberState, Invalid> {
+    if let Some(enrolled_at) = h.enrolled_at {
+        bounds::instant("enrolled_at", enrolled_at)?;
+    }
+    if let Some(multiplier) = h.tier_multiplier {
+        let max = Decimal::from(bounds::MAX_MULTIPLIER);
+        bounds::decimal_within("tier_multiplier", multiplier, Decimal::ONE, max)?;
+    }
     let ladder_multiplier = |name: &str| {
         program
             .tiers
@@ -134,7 +142,7 @@ fn hypothetical_state(
             .and_then(|t| t.level(name))
             .map(|(_, level)| level.multiplier)
     };
-    MemberState {
+    Ok(MemberState {
         birthday: h.birthday,
         tier: h.tier.as_ref().map(|name| TierState {
             name: name.clone(),
@@ -152,7 +160,7 @@ fn hypothetical_state(
             active: true,
         }),
         ..MemberState::new(0, h.enrolled_at.map_or(now, |t| t.naive_utc()))
-    }
+    })
 }
 
 /// Puts `prefix` before the field an error names.

@@ -7,6 +7,7 @@ mod access;
 mod analytics;
 mod auth;
 mod bench;
+mod bounds;
 mod concurrency;
 mod demo;
 mod errors;
