@@ -15,6 +15,14 @@ diesel::table! {
         email -> Text,
         password_hash -> Text,
         created_at -> Timestamp,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    admin_programs (admin_id, program_id) {
+        admin_id -> BigInt,
+        program_id -> BigInt,
     }
 }
 
@@ -420,6 +428,8 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(admin_programs -> admins (admin_id));
+diesel::joinable!(admin_programs -> programs (program_id));
 diesel::joinable!(api_keys -> programs (program_id));
 diesel::joinable!(ledger_entries -> events (event_id));
 diesel::joinable!(ledger_entries -> rules (rule_id));
@@ -436,6 +446,7 @@ diesel::joinable!(member_badges -> game_elements (badge_id));
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     admins,
+    admin_programs,
     programs,
     api_keys,
     members,

@@ -21,6 +21,7 @@ mod members;
 mod model;
 mod operations;
 mod rewards;
+mod roles;
 mod rules;
 mod schema;
 mod snapshots;

@@ -194,7 +194,8 @@ fn every_table_and_column_of_schema_rs_matches_the_migrated_database() {
         check_table!(conn, drift, settings as (String, String, NaiveDateTime): [
             name, value, created_at
         ]),
-        check_table!(conn, drift, admins as Admin: [id, email, password_hash, created_at]),
+        check_table!(conn, drift, admins as Admin: [id, email, password_hash, created_at, role]),
+        check_table!(conn, drift, admin_programs as (i64, i64): [admin_id, program_id]),
         check_table!(conn, drift, programs as ProgramRow: [
             id, slug, name, time_zone, currency, point_name, point_value, created_at, updated_at,
             auto_enrol, config_version, tier_policy, expiry_policy, birthday_policy,

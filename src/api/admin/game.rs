@@ -178,10 +178,11 @@ macro_rules! element_routes {
             #[post($collection)]
             pub(super) async fn create(
                 state: web::Data<AppState>,
-                _admin: AdminUser,
+                admin: AdminUser,
                 path: web::Path<String>,
                 body: Json<Value>,
             ) -> AppResult<HttpResponse> {
+                admin.require_change(&path)?;
                 game::create::<$definition>(state, path.into_inner(), body.into_inner()?).await
             }
 
@@ -193,10 +194,11 @@ macro_rules! element_routes {
             #[get($collection)]
             pub(super) async fn list(
                 state: web::Data<AppState>,
-                _admin: AdminUser,
+                admin: AdminUser,
                 path: web::Path<String>,
                 params: Query<ElementListParams>,
             ) -> AppResult<HttpResponse> {
+                admin.require_read(&path)?;
                 game::list::<$definition>(state, path.into_inner(), params.0).await
             }
 
@@ -209,9 +211,10 @@ macro_rules! element_routes {
             #[get($item)]
             pub(super) async fn show(
                 state: web::Data<AppState>,
-                _admin: AdminUser,
+                admin: AdminUser,
                 path: web::Path<(String, String)>,
             ) -> AppResult<HttpResponse> {
+                admin.require_read(&path.0)?;
                 let (program, slug) = path.into_inner();
                 game::show::<$definition>(state, program, slug).await
             }
@@ -228,10 +231,11 @@ macro_rules! element_routes {
             #[put($item)]
             pub(super) async fn update(
                 state: web::Data<AppState>,
-                _admin: AdminUser,
+                admin: AdminUser,
                 path: web::Path<(String, String)>,
                 body: Json<$definition>,
             ) -> AppResult<HttpResponse> {
+                admin.require_change(&path.0)?;
                 let (program, slug) = path.into_inner();
                 game::update(state, program, slug, body.into_inner()?).await
             }
@@ -246,9 +250,10 @@ macro_rules! element_routes {
             #[post($disable)]
             pub(super) async fn disable(
                 state: web::Data<AppState>,
-                _admin: AdminUser,
+                admin: AdminUser,
                 path: web::Path<(String, String)>,
             ) -> AppResult<HttpResponse> {
+                admin.require_change(&path.0)?;
                 let (program, slug) = path.into_inner();
                 game::set_status::<$definition>(state, program, slug, RuleStatus::Disabled).await
             }
@@ -263,9 +268,10 @@ macro_rules! element_routes {
             #[post($enable)]
             pub(super) async fn enable(
                 state: web::Data<AppState>,
-                _admin: AdminUser,
+                admin: AdminUser,
                 path: web::Path<(String, String)>,
             ) -> AppResult<HttpResponse> {
+                admin.require_change(&path.0)?;
                 let (program, slug) = path.into_inner();
                 game::set_status::<$definition>(state, program, slug, RuleStatus::Active).await
             }

@@ -57,10 +57,11 @@ struct MemberSearch {
 #[get("/v1/admin/programs/{program}/members")]
 async fn list(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<String>,
     search: Query<MemberSearch>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path)?;
     let search = search.0;
     let page = PageParams {
         limit: search.limit,
@@ -95,9 +96,10 @@ async fn list(
 #[get("/v1/admin/programs/{program}/members/{external_id}")]
 async fn show(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path.0)?;
     let (slug, external_id) = path.into_inner();
     let program_id = program_id(&state, slug).await?;
     Ok(HttpResponse::Ok().json(member_actions::show(&state, program_id, external_id).await?))
@@ -118,6 +120,7 @@ async fn update(
     path: web::Path<(String, String)>,
     body: Json<UpdateMember>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path.0)?;
     let body = body.into_inner()?;
     let (slug, external_id) = path.into_inner();
     let program_id = program_id(&state, slug).await?;
@@ -146,6 +149,7 @@ async fn close(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path.0)?;
     let (slug, external_id) = path.into_inner();
     let program_id = program_id(&state, slug).await?;
     let keyed = idempotent::optional(
@@ -172,10 +176,11 @@ async fn close(
 #[get("/v1/admin/programs/{program}/members/{external_id}/ledger")]
 async fn ledger(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, String)>,
     page: Query<PageParams>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path.0)?;
     let (slug, external_id) = path.into_inner();
     let program_id = program_id(&state, slug).await?;
     Ok(HttpResponse::Ok()
@@ -199,6 +204,7 @@ async fn adjust(
     path: web::Path<(String, String)>,
     body: Json<AdjustPoints>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path.0)?;
     let body = body.into_inner()?;
     let (slug, external_id) = path.into_inner();
     let program_id = program_id(&state, slug).await?;

@@ -1,5 +1,7 @@
 //! Routes for people who run programs (admin JWT).
 
+mod access;
+mod admins;
 mod analytics;
 mod api_keys;
 mod auth;
@@ -18,6 +20,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     auth::routes(cfg);
+    admins::routes(cfg);
     analytics::routes(cfg);
     programs::routes(cfg);
     api_keys::routes(cfg);

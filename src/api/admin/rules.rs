@@ -87,6 +87,7 @@ async fn create(
     path: web::Path<String>,
     body: Json<Value>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path)?;
     let body = body.into_inner()?;
     let new = NewRule::from_json(body, "")?;
     let rule = state
@@ -103,10 +104,11 @@ async fn create(
 #[get("/v1/admin/programs/{program}/rules")]
 async fn list(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<String>,
     params: Query<RuleListParams>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path)?;
     let params = params.0;
     let page = PageParams {
         limit: params.limit,
@@ -131,9 +133,10 @@ async fn list(
 #[get("/v1/admin/programs/{program}/rules/{slug}")]
 async fn show(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path.0)?;
     let (program, slug) = path.into_inner();
     let rule = state
         .run(move |conn| {
@@ -160,6 +163,7 @@ async fn update(
     path: web::Path<(String, String)>,
     body: Json<RuleDefinition>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path.0)?;
     let body = body.into_inner()?;
     let (program, slug) = path.into_inner();
     let rule = state
@@ -189,9 +193,10 @@ async fn set_status(
 #[post("/v1/admin/programs/{program}/rules/{slug}/disable")]
 async fn disable(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path.0)?;
     let (program, slug) = path.into_inner();
     set_status(state, program, slug, RuleStatus::Disabled).await
 }
@@ -205,9 +210,10 @@ async fn disable(
 #[post("/v1/admin/programs/{program}/rules/{slug}/enable")]
 async fn enable(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path.0)?;
     let (program, slug) = path.into_inner();
     set_status(state, program, slug, RuleStatus::Active).await
 }
@@ -221,9 +227,10 @@ async fn enable(
 #[get("/v1/admin/programs/{program}/rules/{slug}/versions")]
 async fn versions(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path.0)?;
     let (program, slug) = path.into_inner();
     let found = state
         .run(move |conn| {
@@ -253,10 +260,11 @@ async fn versions(
 #[post("/v1/admin/programs/{program}/rules/preview")]
 async fn preview_rules(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<String>,
     body: Json<PreviewRequest>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path)?;
     let body = body.into_inner()?;
     let outcome = state
         .run(move |conn| {

@@ -1,0 +1,2 @@
+DROP TABLE admin_programs;
+ALTER TABLE admins DROP COLUMN role;
