@@ -24,6 +24,7 @@ use crate::state::AppState;
 #[derive(Debug, Clone)]
 pub struct AdminUser {
     pub id: i64,
+    pub email: String,
     pub role: AdminRole,
     /// The programs (id, slug) of a manager or analyst; none for an owner.
     pub programs: Vec<(i64, String)>,
@@ -117,6 +118,7 @@ impl FromRequest for AdminUser {
                 })?;
             Ok(AdminUser {
                 id: account.id,
+                email: account.email,
                 role: account.role,
                 programs: account.programs,
             })

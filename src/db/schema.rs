@@ -27,6 +27,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        program_id -> Nullable<BigInt>,
+        actor -> Text,
+        actor_label -> Text,
+        action -> Text,
+        subject -> Text,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+        request_id -> Text,
+    }
+}
+
+diesel::table! {
     programs (id) {
         id -> BigInt,
         slug -> Text,
@@ -430,6 +445,7 @@ diesel::table! {
 
 diesel::joinable!(admin_programs -> admins (admin_id));
 diesel::joinable!(admin_programs -> programs (program_id));
+diesel::joinable!(audit_log -> programs (program_id));
 diesel::joinable!(api_keys -> programs (program_id));
 diesel::joinable!(ledger_entries -> events (event_id));
 diesel::joinable!(ledger_entries -> rules (rule_id));
@@ -447,6 +463,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     settings,
     admins,
     admin_programs,
+    audit_log,
     programs,
     api_keys,
     members,

@@ -5,6 +5,7 @@
 
 mod access;
 mod analytics;
+mod audit;
 mod auth;
 mod bench;
 mod concurrency;

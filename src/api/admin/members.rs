@@ -5,6 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::audited;
 use crate::api::extract::AdminUser;
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageParams};
@@ -131,7 +132,15 @@ async fn update(
         "members.update",
         &body,
     )?;
-    let reply = member_actions::update(&state, program_id, external_id, body, keyed).await?;
+    let reply = member_actions::update(
+        &state,
+        program_id,
+        external_id,
+        body,
+        keyed,
+        audited::by_admin(&req, &admin),
+    )
+    .await?;
     Ok(idempotent::respond(reply))
 }
 
@@ -163,7 +172,15 @@ async fn close(
         admin_id: Some(admin.id),
         ..Cause::default()
     };
-    let reply = member_actions::close(&state, program_id, external_id, cause, keyed).await?;
+    let reply = member_actions::close(
+        &state,
+        program_id,
+        external_id,
+        cause,
+        keyed,
+        audited::by_admin(&req, &admin),
+    )
+    .await?;
     Ok(idempotent::respond(reply))
 }
 
@@ -222,6 +239,7 @@ async fn adjust(
         keyed,
         body,
         Actor::Admin(admin.id),
+        audited::by_admin(&req, &admin),
     )
     .await?;
     Ok(idempotent::respond(reply))

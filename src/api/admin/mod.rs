@@ -4,6 +4,7 @@ mod access;
 mod admins;
 mod analytics;
 mod api_keys;
+mod audit;
 mod auth;
 mod badges;
 mod challenges;
@@ -21,6 +22,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn routes(cfg: &mut ServiceConfig) {
     auth::routes(cfg);
     admins::routes(cfg);
+    audit::routes(cfg);
     analytics::routes(cfg);
     programs::routes(cfg);
     api_keys::routes(cfg);
