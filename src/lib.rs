@@ -3,6 +3,7 @@
 pub mod admins;
 pub(crate) mod analytics;
 pub(crate) mod api;
+pub mod audit;
 pub(crate) mod auth;
 pub mod config;
 pub mod db;

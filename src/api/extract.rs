@@ -10,18 +10,25 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
+use crate::admins;
 use crate::auth::Scope;
 use crate::auth::api_key;
 use crate::auth::jwt::Audience;
 use crate::db::models::api_keys;
+use crate::domain::AdminRole;
 use crate::error::AppError;
 use crate::programs::Program;
 use crate::state::AppState;
 
-/// An admin, from an admin JWT.
-#[derive(Debug, Clone, Copy)]
+/// An admin, from an admin JWT, with its role and programs as they are now (read on every
+/// request, so that a demotion takes effect at once). What it may do: `api::admin::access`.
+#[derive(Debug, Clone)]
 pub struct AdminUser {
     pub id: i64,
+    pub email: String,
+    pub role: AdminRole,
+    /// The programs (id, slug) of a manager or analyst; none for an owner.
+    pub programs: Vec<(i64, String)>,
 }
 
 /// A member, from a member JWT.
@@ -92,16 +99,31 @@ fn verified_claims(
 
 impl FromRequest for AdminUser {
     type Error = AppError;
-    type Future = std::future::Ready<Result<Self, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(verified_claims(req, Audience::Admin).and_then(|claims| {
-            let id = claims
+        let id = verified_claims(req, Audience::Admin).and_then(|claims| {
+            claims
                 .sub
-                .parse()
-                .map_err(|_| AppError::Unauthorized("the token's subject is invalid".into()))?;
-            Ok(AdminUser { id })
-        }))
+                .parse::<i64>()
+                .map_err(|_| AppError::Unauthorized("the token's subject is invalid".into()))
+        });
+        let state = state(req);
+        Box::pin(async move {
+            let (id, state) = (id?, state?);
+            let account = state
+                .run(move |conn| admins::find(conn, id))
+                .await?
+                .ok_or_else(|| {
+                    AppError::Unauthorized("the token's admin no longer exists".into())
+                })?;
+            Ok(AdminUser {
+                id: account.id,
+                email: account.email,
+                role: account.role,
+                programs: account.programs,
+            })
+        })
     }
 }
 

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use actix_web::web;
 
 use crate::api::pagination::{Page, PageParams};
+use serde_json::{Value, json};
+
 use crate::api::views::{EntryView, MemberView, PointsMovement, TokenView};
+use crate::audit::{self, Audit, Change};
 use crate::auth::jwt::Audience;
 use crate::db::models::members::MemberRow;
 use crate::db::{DbConnection, now_utc};
@@ -54,12 +57,25 @@ pub async fn update(
     external_id: String,
     input: UpdateMember,
     keyed: Option<Keyed>,
+    audit: Audit,
 ) -> AppResult<Reply> {
     state
         .run(move |conn| {
             idempotency::execute(conn, keyed.as_ref(), 200, |tx| {
+                let program = programs::by_id(tx, program_id)?;
+                let before = member_state(&view(tx, &program, &external_id)?)?;
                 let member = members::update(tx, program_id, &external_id, &input, now_utc())?;
-                loaded(tx, program_id, member)
+                let done = loaded(tx, program_id, member)?;
+                record(
+                    tx,
+                    &audit,
+                    program_id,
+                    "member.update",
+                    &external_id,
+                    before,
+                    &done.body,
+                )?;
+                Ok(done)
             })
         })
         .await
@@ -72,15 +88,60 @@ pub async fn close(
     external_id: String,
     cause: Cause,
     keyed: Option<Keyed>,
+    audit: Audit,
 ) -> AppResult<Reply> {
     state
         .run(move |conn| {
             idempotency::execute(conn, keyed.as_ref(), 200, |tx| {
+                let program = programs::by_id(tx, program_id)?;
+                let before = member_state(&view(tx, &program, &external_id)?)?;
                 let member = members::close(tx, program_id, &external_id, cause, now_utc())?;
-                loaded(tx, program_id, member)
+                let done = loaded(tx, program_id, member)?;
+                record(
+                    tx,
+                    &audit,
+                    program_id,
+                    "member.close",
+                    &external_id,
+                    before,
+                    &done.body,
+                )?;
+                Ok(done)
             })
         })
         .await
+}
+
+/// Records a change of a member from `before` to `after`.
+fn record(
+    tx: &mut DbConnection,
+    audit: &Audit,
+    program_id: i64,
+    action: &str,
+    external_id: &str,
+    before: Value,
+    after: &MemberView,
+) -> AppResult<()> {
+    let change = Change {
+        program_id: Some(program_id),
+        action,
+        subject: external_id,
+        before: Some(before),
+        after: Some(member_state(after)?),
+    };
+    audit.record(tx, change)
+}
+
+/// A member as the audit log keeps it: without personal data, which closing must be able
+/// to erase and the log never forgets.
+fn member_state(member: &MemberView) -> AppResult<Value> {
+    let mut state = audit::snapshot(member)?;
+    if let Some(fields) = state.as_object_mut() {
+        for personal in ["email", "name", "birthday"] {
+            fields.remove(personal);
+        }
+    }
+    Ok(state)
 }
 
 fn loaded(
@@ -157,16 +218,31 @@ pub async fn adjust(
     keyed: Option<Keyed>,
     input: AdjustPoints,
     actor: Actor,
+    audit: Audit,
 ) -> AppResult<Reply> {
     state
         .run(move |conn| {
             idempotency::execute(conn, keyed.as_ref(), 201, |tx| {
+                let program = programs::by_id(tx, program_id)?;
+                let before = audit::snapshot(&view(tx, &program, &external_id)?.balance)?;
                 let posted =
                     points::adjust(tx, program_id, &external_id, &input, actor, now_utc())?;
-                Ok(Done {
+                let done = Done {
                     entry_id: Some(posted.entry.id),
                     body: PointsMovement::from(posted),
-                })
+                };
+                let after = json!({"balance": view(tx, &program, &external_id)?.balance,
+                                   "entry": done.body});
+                let before = json!({"balance": before});
+                let change = Change {
+                    program_id: Some(program_id),
+                    action: "points.adjust",
+                    subject: &external_id,
+                    before: Some(before),
+                    after: Some(after),
+                };
+                audit.record(tx, change)?;
+                Ok(done)
             })
         })
         .await

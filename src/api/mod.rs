@@ -2,6 +2,7 @@
 //! the OpenAPI document they generate.
 
 mod admin;
+mod audited;
 pub mod extract;
 pub mod idempotent;
 pub mod json;

@@ -15,6 +15,29 @@ diesel::table! {
         email -> Text,
         password_hash -> Text,
         created_at -> Timestamp,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    admin_programs (admin_id, program_id) {
+        admin_id -> BigInt,
+        program_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        program_id -> Nullable<BigInt>,
+        actor -> Text,
+        actor_label -> Text,
+        action -> Text,
+        subject -> Text,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+        request_id -> Text,
     }
 }
 
@@ -421,6 +444,9 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(admin_programs -> admins (admin_id));
+diesel::joinable!(admin_programs -> programs (program_id));
+diesel::joinable!(audit_log -> programs (program_id));
 diesel::joinable!(api_keys -> programs (program_id));
 diesel::joinable!(ledger_entries -> events (event_id));
 diesel::joinable!(ledger_entries -> rules (rule_id));
@@ -437,6 +463,8 @@ diesel::joinable!(member_badges -> game_elements (badge_id));
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     admins,
+    admin_programs,
+    audit_log,
     programs,
     api_keys,
     members,

@@ -33,6 +33,9 @@ pub enum ErrorCode {
     StreakExists,
     LeaderboardExists,
 
+    // Admins.
+    LastOwner,
+
     // The member's standing or balance refuses it.
     MemberClosed,
     MemberSuspended,
@@ -82,6 +85,7 @@ impl ErrorCode {
             ErrorCode::ServiceUnavailable => "service-unavailable",
             ErrorCode::InternalError => "internal-error",
             ErrorCode::AdminExists => "admin-exists",
+            ErrorCode::LastOwner => "last-owner",
             ErrorCode::ProgramExists => "program-exists",
             ErrorCode::MemberExists => "member-exists",
             ErrorCode::RuleExists => "rule-exists",

@@ -56,7 +56,7 @@ pub fn tick(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<TickReport> {
     report.expired_vouchers = crate::rewards::vouchers::expire_due(conn, now)?;
     let mut after = None;
     loop {
-        let programs: Vec<Program> = program_rows::list(conn, after, 100)?
+        let programs: Vec<Program> = program_rows::list(conn, None, after, 100)?
             .into_iter()
             .map(Program::try_from)
             .collect::<AppResult<_>>()?;

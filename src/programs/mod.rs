@@ -291,9 +291,14 @@ pub fn by_id(conn: &mut DbConnection, id: i64) -> AppResult<Program> {
     rows::find(conn, id)?.try_into()
 }
 
-/// A page of programs, oldest first.
-pub fn list(conn: &mut DbConnection, after: Option<i64>, limit: i64) -> AppResult<Vec<Program>> {
-    rows::list(conn, after, limit)?
+/// A page of programs, oldest first; only those in `only` when given.
+pub fn list(
+    conn: &mut DbConnection,
+    only: Option<&[i64]>,
+    after: Option<i64>,
+    limit: i64,
+) -> AppResult<Vec<Program>> {
+    rows::list(conn, only, after, limit)?
         .into_iter()
         .map(Program::try_from)
         .collect()

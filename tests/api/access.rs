@@ -26,6 +26,10 @@ enum Guard {
 enum Caller {
     Anonymous,
     Admin,
+    /// A manager of the program `other` only.
+    ManagerOfAnotherProgram,
+    /// An analyst of the program under test.
+    Analyst,
     /// A key of the program with every scope, or with one scope only.
     Key(Option<&'static str>),
     KeyOfAnotherProgram,
@@ -46,9 +50,22 @@ enum Expect {
     Unseen,
 }
 
-fn expect(guard: &Guard, caller: &Caller) -> Option<Expect> {
+fn expect(route: &Route, caller: &Caller) -> Option<Expect> {
     let refused = Some(Expect::Refused(StatusCode::UNAUTHORIZED));
-    match (guard, caller) {
+    let forbidden = Some(Expect::Refused(StatusCode::FORBIDDEN));
+    match (&route.guard, caller) {
+        // Admins who are not owners: a program they do not work in does not exist for them;
+        // in their own, an analyst only reads.
+        (Guard::Admin, Caller::ManagerOfAnotherProgram | Caller::Analyst)
+            if route.owners_only() =>
+        {
+            forbidden
+        }
+        (Guard::Admin, Caller::ManagerOfAnotherProgram) if route.names_a_program() => {
+            Some(Expect::Refused(StatusCode::NOT_FOUND))
+        }
+        (Guard::Admin, Caller::Analyst) if !route.reads_only() => forbidden,
+        (Guard::Admin, Caller::ManagerOfAnotherProgram | Caller::Analyst) => Some(Expect::Through),
         (Guard::Public, _) => None,
         (Guard::Key(_), Caller::Key(None)) => Some(Expect::Through),
         (Guard::Key(needed), Caller::Key(Some(scope))) if needed == scope => Some(Expect::Through),
@@ -72,6 +89,21 @@ impl Route {
     /// Changes that would stop later checks (closing the member, revoking, deleting) go last.
     fn is_final(&self) -> bool {
         self.method == Method::DELETE || self.template.ends_with("/close")
+    }
+
+    /// Creating programs and managing admins.
+    fn owners_only(&self) -> bool {
+        self.template.starts_with("/v1/admin/admins")
+            || (self.template == "/v1/admin/programs" && self.method != Method::GET)
+    }
+
+    fn names_a_program(&self) -> bool {
+        self.template.contains("{program}")
+    }
+
+    /// GETs, and the rule preview: a POST that computes and writes nothing.
+    fn reads_only(&self) -> bool {
+        self.method == Method::GET || self.template.ends_with("/rules/preview")
     }
 }
 
@@ -119,6 +151,9 @@ fn routes(document: &Value) -> Vec<Route> {
 /// The program's real resources, so that a refusal is not just a missing one.
 struct World {
     admin: String,
+    manager_of_other: String,
+    analyst: String,
+    analyst_id: String,
     key: String,
     scoped: Vec<(&'static str, String)>,
     other_key: String,
@@ -136,6 +171,21 @@ impl World {
         let shop = app.configured_shop(coffee::config()).await;
         let other = app.shop("other").await;
         let admin = app.admin_token().await;
+        let manager_of_other = app
+            .admin_with_role(&admin, "manager@example.com", "manager", &["other"])
+            .await;
+        let analyst = app
+            .admin_with_role(&admin, "analyst@example.com", "analyst", &[&shop.slug])
+            .await;
+        let admins = body(
+            app.request(Method::GET, "/v1/admin/admins")
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        let analyst_id = admins["data"][2]["id"].to_string();
         let mut scoped = Vec::new();
         for scope in ALL_SCOPES {
             let key = app.api_key(&admin, &shop.slug, &[scope]).await;
@@ -201,6 +251,9 @@ impl World {
         ];
         World {
             admin,
+            manager_of_other,
+            analyst,
+            analyst_id,
             key: shop.key.clone(),
             scoped,
             other_key: other.key.clone(),
@@ -218,6 +271,8 @@ impl World {
         let mut callers = vec![
             Caller::Anonymous,
             Caller::Admin,
+            Caller::ManagerOfAnotherProgram,
+            Caller::Analyst,
             Caller::Key(None),
             Caller::KeyOfAnotherProgram,
             Caller::RevokedKey,
@@ -237,6 +292,8 @@ impl World {
     fn path(&self, template: &str) -> String {
         let id = if template.starts_with("/v1/events/") {
             "e1".to_owned()
+        } else if template.starts_with("/v1/admin/admins/") {
+            self.analyst_id.clone()
         } else if template.contains("/api-keys/") {
             self.revoked_key_id.clone()
         } else {
@@ -260,6 +317,8 @@ impl World {
         match caller {
             Caller::Anonymous => request,
             Caller::Admin => request.bearer_auth(&self.admin),
+            Caller::ManagerOfAnotherProgram => request.bearer_auth(&self.manager_of_other),
+            Caller::Analyst => request.bearer_auth(&self.analyst),
             Caller::Key(None) => request.header("x-api-key", &self.key),
             Caller::Key(Some(scope)) => request.header("x-api-key", lookup(&self.scoped, scope)),
             Caller::KeyOfAnotherProgram => request.header("x-api-key", &self.other_key),
@@ -298,7 +357,7 @@ async fn every_route_answers_every_kind_of_caller_as_its_document_says() {
     for through in [false, true] {
         for route in &routes {
             for caller in &callers {
-                let expected = expect(&route.guard, caller);
+                let expected = expect(route, caller);
                 if (expected == Some(Expect::Through)) != through {
                     continue;
                 }

@@ -219,6 +219,38 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Has the owner `owner` create an admin with `role` for `programs`, and signs it in.
+    pub async fn admin_with_role(
+        &self,
+        owner: &str,
+        email: &str,
+        role: &str,
+        programs: &[&str],
+    ) -> String {
+        let response = self
+            .request(Method::POST, "/v1/admin/admins")
+            .bearer_auth(owner)
+            .json(
+                &json!({"email": email, "password": ADMIN_PASSWORD, "role": role,
+                          "programs": programs}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED, "creating {email}");
+        let response = self
+            .request(Method::POST, "/v1/auth/login")
+            .json(&json!({"email": email, "password": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "signing in {email}");
+        body(response).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// Creates a program through the admin API.
     pub async fn create_program(&self, admin: &str, program: Value) -> Value {
         let response = self

@@ -5,6 +5,7 @@
 
 mod access;
 mod analytics;
+mod audit;
 mod auth;
 mod bench;
 mod bounds;
@@ -25,6 +26,7 @@ mod members;
 mod model;
 mod operations;
 mod rewards;
+mod roles;
 mod rules;
 mod schema;
 mod snapshots;

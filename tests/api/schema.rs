@@ -9,11 +9,11 @@ use diesel::sql_types::{Bool, Text};
 use diesel::{Column, Expression, QueryDsl, QueryableByName, RunQueryDsl, Table, sql_query};
 use fidelio::db::DbConnection;
 use fidelio::db::models::{
-    admins::Admin, api_keys::ApiKeyRow, badges::MemberBadgeRow, challenges::ChallengeProgressRow,
-    events::EventRow, game_elements::ElementRow, idempotency_keys::StoredRequest, ledger::EntryRow,
-    ledger::LotRow, members::MemberRow, programs::ProgramRow, rewards::RedemptionRow,
-    rewards::RewardRow, rules::RuleRow, rules::RuleVersionRow, streaks::StreakRow,
-    tiers::TierChangeRow,
+    admins::Admin, api_keys::ApiKeyRow, audit::AuditRow, badges::MemberBadgeRow,
+    challenges::ChallengeProgressRow, events::EventRow, game_elements::ElementRow,
+    idempotency_keys::StoredRequest, ledger::EntryRow, ledger::LotRow, members::MemberRow,
+    programs::ProgramRow, rewards::RedemptionRow, rewards::RewardRow, rules::RuleRow,
+    rules::RuleVersionRow, streaks::StreakRow, tiers::TierChangeRow,
 };
 use fidelio::db::schema;
 
@@ -194,7 +194,11 @@ fn every_table_and_column_of_schema_rs_matches_the_migrated_database() {
         check_table!(conn, drift, settings as (String, String, NaiveDateTime): [
             name, value, created_at
         ]),
-        check_table!(conn, drift, admins as Admin: [id, email, password_hash, created_at]),
+        check_table!(conn, drift, admins as Admin: [id, email, password_hash, created_at, role]),
+        check_table!(conn, drift, admin_programs as (i64, i64): [admin_id, program_id]),
+        check_table!(conn, drift, audit_log as AuditRow: [
+            id, at, program_id, actor, actor_label, action, subject, before, after, request_id
+        ]),
         check_table!(conn, drift, programs as ProgramRow: [
             id, slug, name, time_zone, currency, point_name, point_value, created_at, updated_at,
             auto_enrol, config_version, tier_policy, expiry_policy, birthday_policy,

@@ -45,10 +45,11 @@ struct SpanParams {
 #[get("/v1/admin/programs/{program}/analytics/summary")]
 async fn summary(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<String>,
     params: Query<SpanParams>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path)?;
     let SpanParams { from, to } = params.0;
     let summary = state
         .run(move |conn| {
@@ -77,10 +78,11 @@ struct CohortParams {
 #[get("/v1/admin/programs/{program}/analytics/cohorts")]
 async fn cohorts(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<String>,
     params: Query<CohortParams>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path)?;
     let months = params.months.unwrap_or(12).clamp(1, 36);
     let report = state
         .run(move |conn| {
@@ -99,9 +101,10 @@ async fn cohorts(
 #[get("/v1/admin/programs/{program}/analytics/liability")]
 async fn liability(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path)?;
     let report = state
         .run(move |conn| {
             let program = programs::require(conn, &path)?;
@@ -127,9 +130,10 @@ struct Engagement {
 #[get("/v1/admin/programs/{program}/analytics/engagement")]
 async fn engagement(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path)?;
     let levels = state
         .run(move |conn| {
             let program = programs::require(conn, &path)?;
@@ -159,9 +163,10 @@ async fn engagement(
 #[get("/v1/admin/programs/{program}/analytics/members/{external_id}")]
 async fn member(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path.0)?;
     let (slug, external_id) = path.into_inner();
     let profile = state
         .run(move |conn| {

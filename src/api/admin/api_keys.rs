@@ -50,6 +50,7 @@ async fn create(
     path: web::Path<String>,
     body: Json<CreateApiKey>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path)?;
     let body = body.into_inner()?;
     let (row, key) = state
         .run(move |conn| {
@@ -78,10 +79,11 @@ async fn create(
 #[get("/v1/admin/programs/{program}/api-keys")]
 async fn list(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<String>,
     page: Query<PageParams>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path)?;
     let (after, limit) = (page.cursor_id()?, page.limit());
     let rows = state
         .run(move |conn| {
@@ -127,9 +129,10 @@ async fn update(
 #[delete("/v1/admin/programs/{program}/api-keys/{id}")]
 async fn revoke(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, i64)>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path.0)?;
     let (slug, id) = path.into_inner();
     let row = state
         .run(move |conn| {

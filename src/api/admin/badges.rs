@@ -54,10 +54,11 @@ struct GrantParams {
 #[post("/v1/admin/programs/{program}/badges/{slug}/grant")]
 async fn grant(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, String)>,
     params: Query<GrantParams>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path.0)?;
     let (program, slug) = path.into_inner();
     let dry_run = params.dry_run;
     let shared = state.clone();

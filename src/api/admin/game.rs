@@ -179,10 +179,11 @@ macro_rules! element_routes {
             #[post($collection)]
             pub(super) async fn create(
                 state: web::Data<AppState>,
-                _admin: AdminUser,
+                admin: AdminUser,
                 path: web::Path<String>,
                 body: Json<Value>,
             ) -> AppResult<HttpResponse> {
+                admin.require_change(&path)?;
                 game::create::<$definition>(state, path.into_inner(), body.into_inner()?).await
             }
 
@@ -194,10 +195,11 @@ macro_rules! element_routes {
             #[get($collection)]
             pub(super) async fn list(
                 state: web::Data<AppState>,
-                _admin: AdminUser,
+                admin: AdminUser,
                 path: web::Path<String>,
                 params: Query<ElementListParams>,
             ) -> AppResult<HttpResponse> {
+                admin.require_read(&path)?;
                 game::list::<$definition>(state, path.into_inner(), params.0).await
             }
 
@@ -210,9 +212,10 @@ macro_rules! element_routes {
             #[get($item)]
             pub(super) async fn show(
                 state: web::Data<AppState>,
-                _admin: AdminUser,
+                admin: AdminUser,
                 path: web::Path<(String, String)>,
             ) -> AppResult<HttpResponse> {
+                admin.require_read(&path.0)?;
                 let (program, slug) = path.into_inner();
                 game::show::<$definition>(state, program, slug).await
             }
@@ -229,10 +232,11 @@ macro_rules! element_routes {
             #[put($item)]
             pub(super) async fn update(
                 state: web::Data<AppState>,
-                _admin: AdminUser,
+                admin: AdminUser,
                 path: web::Path<(String, String)>,
                 body: Json<$definition>,
             ) -> AppResult<HttpResponse> {
+                admin.require_change(&path.0)?;
                 let (program, slug) = path.into_inner();
                 game::update(state, program, slug, body.into_inner()?).await
             }
@@ -247,9 +251,10 @@ macro_rules! element_routes {
             #[post($disable)]
             pub(super) async fn disable(
                 state: web::Data<AppState>,
-                _admin: AdminUser,
+                admin: AdminUser,
                 path: web::Path<(String, String)>,
             ) -> AppResult<HttpResponse> {
+                admin.require_change(&path.0)?;
                 let (program, slug) = path.into_inner();
                 game::set_status::<$definition>(state, program, slug, RuleStatus::Disabled).await
             }
@@ -264,9 +269,10 @@ macro_rules! element_routes {
             #[post($enable)]
             pub(super) async fn enable(
                 state: web::Data<AppState>,
-                _admin: AdminUser,
+                admin: AdminUser,
                 path: web::Path<(String, String)>,
             ) -> AppResult<HttpResponse> {
+                admin.require_change(&path.0)?;
                 let (program, slug) = path.into_inner();
                 game::set_status::<$definition>(state, program, slug, RuleStatus::Active).await
             }

@@ -51,10 +51,11 @@ struct StandingsParams {
 #[get("/v1/admin/programs/{program}/leaderboards/{slug}/standings")]
 async fn standings(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, String)>,
     params: Query<StandingsParams>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path.0)?;
     let (program, slug) = path.into_inner();
     let StandingsParams { period, member } = params.0;
     let shared = state.clone();

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::audited;
 use crate::api::extract::AdminUser;
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageParams};
@@ -57,10 +58,11 @@ struct MemberSearch {
 #[get("/v1/admin/programs/{program}/members")]
 async fn list(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<String>,
     search: Query<MemberSearch>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path)?;
     let search = search.0;
     let page = PageParams {
         limit: search.limit,
@@ -95,9 +97,10 @@ async fn list(
 #[get("/v1/admin/programs/{program}/members/{external_id}")]
 async fn show(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path.0)?;
     let (slug, external_id) = path.into_inner();
     let program_id = program_id(&state, slug).await?;
     Ok(HttpResponse::Ok().json(member_actions::show(&state, program_id, external_id).await?))
@@ -118,6 +121,7 @@ async fn update(
     path: web::Path<(String, String)>,
     body: Json<UpdateMember>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path.0)?;
     let body = body.into_inner()?;
     let (slug, external_id) = path.into_inner();
     let program_id = program_id(&state, slug).await?;
@@ -128,7 +132,15 @@ async fn update(
         "members.update",
         &body,
     )?;
-    let reply = member_actions::update(&state, program_id, external_id, body, keyed).await?;
+    let reply = member_actions::update(
+        &state,
+        program_id,
+        external_id,
+        body,
+        keyed,
+        audited::by_admin(&req, &admin),
+    )
+    .await?;
     Ok(idempotent::respond(reply))
 }
 
@@ -146,6 +158,7 @@ async fn close(
     req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path.0)?;
     let (slug, external_id) = path.into_inner();
     let program_id = program_id(&state, slug).await?;
     let keyed = idempotent::optional(
@@ -159,7 +172,15 @@ async fn close(
         admin_id: Some(admin.id),
         ..Cause::default()
     };
-    let reply = member_actions::close(&state, program_id, external_id, cause, keyed).await?;
+    let reply = member_actions::close(
+        &state,
+        program_id,
+        external_id,
+        cause,
+        keyed,
+        audited::by_admin(&req, &admin),
+    )
+    .await?;
     Ok(idempotent::respond(reply))
 }
 
@@ -172,10 +193,11 @@ async fn close(
 #[get("/v1/admin/programs/{program}/members/{external_id}/ledger")]
 async fn ledger(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, String)>,
     page: Query<PageParams>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path.0)?;
     let (slug, external_id) = path.into_inner();
     let program_id = program_id(&state, slug).await?;
     Ok(HttpResponse::Ok()
@@ -199,6 +221,7 @@ async fn adjust(
     path: web::Path<(String, String)>,
     body: Json<AdjustPoints>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path.0)?;
     let body = body.into_inner()?;
     let (slug, external_id) = path.into_inner();
     let program_id = program_id(&state, slug).await?;
@@ -216,6 +239,7 @@ async fn adjust(
         keyed,
         body,
         Actor::Admin(admin.id),
+        audited::by_admin(&req, &admin),
     )
     .await?;
     Ok(idempotent::respond(reply))

@@ -1,7 +1,10 @@
 //! Routes for people who run programs (admin JWT).
 
+mod access;
+mod admins;
 mod analytics;
 mod api_keys;
+mod audit;
 mod auth;
 mod badges;
 mod challenges;
@@ -18,6 +21,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     auth::routes(cfg);
+    admins::routes(cfg);
+    audit::routes(cfg);
     analytics::routes(cfg);
     programs::routes(cfg);
     api_keys::routes(cfg);

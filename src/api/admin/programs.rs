@@ -19,7 +19,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(update);
 }
 
-/// Creates a program.
+/// Creates a program (owners only).
 #[utoipa::path(tag = "admin", security(("admin_jwt" = [])), request_body = CreateProgram, responses(
     (status = 201, body = ProgramView),
     (status = 409, description = "The slug is taken", body = Problem, content_type = "application/problem+json"),
@@ -28,27 +28,29 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[post("/v1/admin/programs")]
 async fn create(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     body: Json<CreateProgram>,
 ) -> AppResult<HttpResponse> {
+    admin.require_owner()?;
     let body = body.into_inner()?;
     let program = state.run(move |conn| programs::create(conn, &body)).await?;
     Ok(HttpResponse::Created().json(ProgramView::from(program)))
 }
 
-/// Lists programs, oldest first.
+/// Lists the programs the admin may see, oldest first.
 #[utoipa::path(tag = "admin", security(("admin_jwt" = [])), params(PageParams), responses(
     (status = 200, body = Page<ProgramView>),
 ))]
 #[get("/v1/admin/programs")]
 async fn list(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     page: Query<PageParams>,
 ) -> AppResult<HttpResponse> {
+    let only = admin.visible_programs();
     let (after, limit) = (page.cursor_id()?, page.limit());
     let rows = state
-        .run(move |conn| programs::list(conn, after, limit + 1))
+        .run(move |conn| programs::list(conn, only.as_deref(), after, limit + 1))
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |p| p.id, ProgramView::from)))
 }
@@ -61,9 +63,10 @@ async fn list(
 #[get("/v1/admin/programs/{program}")]
 async fn show(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path)?;
     let program = state
         .run(move |conn| programs::require(conn, &path))
         .await?;
@@ -80,10 +83,11 @@ async fn show(
 #[patch("/v1/admin/programs/{program}")]
 async fn update(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<String>,
     body: Json<UpdateProgram>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path)?;
     let body = body.into_inner()?;
     let program = state
         .run(move |conn| programs::update(conn, &path, &body))

@@ -91,10 +91,11 @@ struct NewReward {
 #[post("/v1/admin/programs/{program}/rewards")]
 async fn create(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<String>,
     body: Json<Value>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path)?;
     let body = body.into_inner()?;
     let (program, reward) = state
         .run(move |conn| rewards::admin::create(conn, &path, body))
@@ -110,10 +111,11 @@ async fn create(
 #[get("/v1/admin/programs/{program}/rewards")]
 async fn list(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<String>,
     page: Query<PageParams>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path)?;
     let (after, limit) = (page.cursor_id()?, page.limit());
     let (program, found) = state
         .run(move |conn| {
@@ -139,9 +141,10 @@ async fn list(
 #[get("/v1/admin/programs/{program}/rewards/{slug}")]
 async fn show(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path.0)?;
     let (program, slug) = path.into_inner();
     let view = state
         .run(move |conn| {
@@ -165,10 +168,11 @@ async fn show(
 #[put("/v1/admin/programs/{program}/rewards/{slug}")]
 async fn update(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, String)>,
     body: Json<RewardDefinition>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path.0)?;
     let body = body.into_inner()?;
     let (program, slug) = path.into_inner();
     let (program, reward) = state

@@ -1,17 +1,19 @@
 //! A program's earning rules: create, list, change (new version), disable, enable, preview.
 
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::audited;
 use crate::api::extract::AdminUser;
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::views::utc;
+use crate::audit::Audit;
 use crate::db::now_utc;
 use crate::engine::rule::RuleDefinition;
 use crate::error::{AppResult, Problem};
@@ -85,13 +87,16 @@ struct RuleListParams {
 async fn create(
     state: web::Data<AppState>,
     admin: AdminUser,
+    req: HttpRequest,
     path: web::Path<String>,
     body: Json<Value>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path)?;
     let body = body.into_inner()?;
     let new = NewRule::from_json(body, "")?;
+    let audit = audited::by_admin(&req, &admin);
     let rule = state
-        .run(move |conn| rules::admin::create(conn, &path, &new, Some(admin.id)))
+        .run(move |conn| rules::admin::create(conn, &path, &new, Some(admin.id), &audit))
         .await?;
     Ok(HttpResponse::Created().json(RuleView::from(rule)))
 }
@@ -104,10 +109,11 @@ async fn create(
 #[get("/v1/admin/programs/{program}/rules")]
 async fn list(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<String>,
     params: Query<RuleListParams>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path)?;
     let params = params.0;
     let page = PageParams {
         limit: params.limit,
@@ -132,9 +138,10 @@ async fn list(
 #[get("/v1/admin/programs/{program}/rules/{slug}")]
 async fn show(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path.0)?;
     let (program, slug) = path.into_inner();
     let rule = state
         .run(move |conn| {
@@ -158,13 +165,16 @@ async fn show(
 async fn update(
     state: web::Data<AppState>,
     admin: AdminUser,
+    req: HttpRequest,
     path: web::Path<(String, String)>,
     body: Json<RuleDefinition>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path.0)?;
     let body = body.into_inner()?;
     let (program, slug) = path.into_inner();
+    let audit = audited::by_admin(&req, &admin);
     let rule = state
-        .run(move |conn| rules::admin::update(conn, &program, &slug, &body, Some(admin.id)))
+        .run(move |conn| rules::admin::update(conn, &program, &slug, &body, Some(admin.id), &audit))
         .await?;
     Ok(HttpResponse::Ok().json(RuleView::from(rule)))
 }
@@ -174,9 +184,10 @@ async fn set_status(
     program: String,
     slug: String,
     status: RuleStatus,
+    audit: Audit,
 ) -> AppResult<HttpResponse> {
     let rule = state
-        .run(move |conn| rules::admin::set_status(conn, &program, &slug, status))
+        .run(move |conn| rules::admin::set_status(conn, &program, &slug, status, &audit))
         .await?;
     Ok(HttpResponse::Ok().json(RuleView::from(rule)))
 }
@@ -190,11 +201,14 @@ async fn set_status(
 #[post("/v1/admin/programs/{program}/rules/{slug}/disable")]
 async fn disable(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
+    req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path.0)?;
     let (program, slug) = path.into_inner();
-    set_status(state, program, slug, RuleStatus::Disabled).await
+    let audit = audited::by_admin(&req, &admin);
+    set_status(state, program, slug, RuleStatus::Disabled, audit).await
 }
 
 /// Enables a disabled rule again.
@@ -206,11 +220,14 @@ async fn disable(
 #[post("/v1/admin/programs/{program}/rules/{slug}/enable")]
 async fn enable(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
+    req: HttpRequest,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path.0)?;
     let (program, slug) = path.into_inner();
-    set_status(state, program, slug, RuleStatus::Active).await
+    let audit = audited::by_admin(&req, &admin);
+    set_status(state, program, slug, RuleStatus::Active, audit).await
 }
 
 /// Every version of a rule, newest first.
@@ -222,9 +239,10 @@ async fn enable(
 #[get("/v1/admin/programs/{program}/rules/{slug}/versions")]
 async fn versions(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path.0)?;
     let (program, slug) = path.into_inner();
     let found = state
         .run(move |conn| {
@@ -254,10 +272,11 @@ async fn versions(
 #[post("/v1/admin/programs/{program}/rules/preview")]
 async fn preview_rules(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<String>,
     body: Json<PreviewRequest>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path)?;
     let body = body.into_inner()?;
     let outcome = state
         .run(move |conn| {

@@ -36,9 +36,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[get("/v1/admin/programs/{program}/tiers")]
 async fn show(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path)?;
     let program = state
         .run(move |conn| programs::require(conn, &path))
         .await?;
@@ -58,10 +59,11 @@ async fn show(
 #[put("/v1/admin/programs/{program}/tiers")]
 async fn replace(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<String>,
     body: Json<TierPolicy>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path)?;
     let body = body.into_inner()?;
     let program = state
         .run(move |conn| programs::set_tiers(conn, &path, Some(&body)))
@@ -76,9 +78,10 @@ async fn replace(
 #[delete("/v1/admin/programs/{program}/tiers")]
 async fn remove(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path)?;
     state
         .run(move |conn| programs::set_tiers(conn, &path, None))
         .await?;
@@ -111,6 +114,7 @@ async fn set_member_tier(
     path: web::Path<(String, String)>,
     body: Json<SetTier>,
 ) -> AppResult<HttpResponse> {
+    admin.require_change(&path.0)?;
     let body = body.into_inner()?;
     let (slug, external_id) = path.into_inner();
     let SetTier {
@@ -174,10 +178,11 @@ impl From<TierChangeRow> for TierChangeView {
 #[get("/v1/admin/programs/{program}/members/{external_id}/tier-history")]
 async fn history(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, String)>,
     page: Query<PageParams>,
 ) -> AppResult<HttpResponse> {
+    admin.require_read(&path.0)?;
     let (slug, external_id) = path.into_inner();
     let (before, limit) = (page.cursor_id()?, page.limit());
     let rows = state

@@ -3,6 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::audited;
 use crate::api::extract::Storefront;
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageParams};
@@ -105,8 +106,15 @@ async fn update(
         "members.update",
         &body,
     )?;
-    let reply =
-        member_actions::update(&state, store.program_id, path.into_inner(), body, keyed).await?;
+    let reply = member_actions::update(
+        &state,
+        store.program_id,
+        path.into_inner(),
+        body,
+        keyed,
+        audited::by_key(&req, &store),
+    )
+    .await?;
     Ok(idempotent::respond(reply))
 }
 
@@ -135,8 +143,15 @@ async fn close(
         api_key_id: Some(store.key_id),
         ..Cause::default()
     };
-    let reply =
-        member_actions::close(&state, store.program_id, path.into_inner(), cause, keyed).await?;
+    let reply = member_actions::close(
+        &state,
+        store.program_id,
+        path.into_inner(),
+        cause,
+        keyed,
+        audited::by_key(&req, &store),
+    )
+    .await?;
     Ok(idempotent::respond(reply))
 }
 

@@ -3,6 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::audited;
 use crate::api::extract::Storefront;
 use crate::api::json::Json;
 use crate::api::views::PointsMovement;
@@ -101,6 +102,7 @@ async fn adjust(
         Some(keyed),
         body,
         actor,
+        audited::by_key(&req, &store),
     )
     .await?;
     Ok(idempotent::respond(reply))

@@ -4,6 +4,7 @@
 pub mod admins;
 pub mod analytics;
 pub mod api_keys;
+pub mod audit;
 pub mod badges;
 pub mod challenges;
 pub mod counters;

@@ -85,6 +85,15 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<P
         .optional()
 }
 
+/// The ids and slugs of the programs among `slugs` that exist.
+pub fn ids_by_slug(conn: &mut DbConnection, slugs: &[String]) -> QueryResult<Vec<(i64, String)>> {
+    programs::table
+        .filter(programs::slug.eq_any(slugs))
+        .order(programs::id)
+        .select((programs::id, programs::slug))
+        .load(conn)
+}
+
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<ProgramRow> {
     programs::table
         .find(id)
@@ -93,13 +102,20 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<ProgramRow> {
 }
 
 /// A page of programs in creation order, after the id `after`.
+/// A page of programs, oldest first; only those in `only` when given.
 pub fn list(
     conn: &mut DbConnection,
+    only: Option<&[i64]>,
     after: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<ProgramRow>> {
-    programs::table
+    let mut query = programs::table
         .filter(programs::id.gt(after.unwrap_or(0)))
+        .into_boxed();
+    if let Some(ids) = only {
+        query = query.filter(programs::id.eq_any(ids));
+    }
+    query
         .order(programs::id)
         .limit(limit)
         .select(ProgramRow::as_select())

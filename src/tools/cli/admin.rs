@@ -8,7 +8,8 @@ use crate::db::Db;
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
-    /// Create an admin who can sign in with POST /v1/auth/login.
+    /// Create an owner (every program; creates the other admins through the API) who can sign
+    /// in with POST /v1/auth/login.
     Create {
         /// The admin's email, used to sign in.
         #[arg(long)]
@@ -29,7 +30,7 @@ impl AdminCommand {
                 };
                 let admin = admins::create(&mut *db.get()?, &email, &password)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
-                println!("created admin {} (id {})", admin.email, admin.id);
+                println!("created owner {} (id {})", admin.email, admin.id);
                 Ok(())
             }
         }

@@ -26,7 +26,7 @@ impl ReportArgs {
         let err = |e: crate::error::AppError| anyhow::anyhow!("{e}");
         let chosen = match &self.program {
             Some(slug) => vec![programs::require(&mut conn, slug).map_err(err)?],
-            None => programs::list(&mut conn, None, 1000).map_err(err)?,
+            None => programs::list(&mut conn, None, None, 1000).map_err(err)?,
         };
         let now = now_utc();
         for program in chosen {

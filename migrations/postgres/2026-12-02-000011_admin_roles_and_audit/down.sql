@@ -1,0 +1,3 @@
+DROP TABLE audit_log;
+DROP TABLE admin_programs;
+ALTER TABLE admins DROP COLUMN role;
