@@ -105,11 +105,12 @@ async fn list(
 #[patch("/v1/admin/programs/{program}/api-keys/{id}")]
 async fn update(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     path: web::Path<(String, i64)>,
     body: Json<UpdateApiKey>,
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
+    admin.require_change(&slug)?;
     let body = body.into_inner()?;
     let row = state
         .run(move |conn| {
