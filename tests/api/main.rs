@@ -8,6 +8,7 @@ mod auth;
 mod bench;
 mod concurrency;
 mod demo;
+mod demo_time;
 mod errors;
 mod events;
 mod game_admin;
