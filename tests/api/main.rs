@@ -11,6 +11,7 @@ mod bench;
 mod bounds;
 mod concurrency;
 mod demo;
+mod demo_time;
 mod errors;
 mod events;
 mod game_admin;

@@ -18,6 +18,10 @@ pub struct ReportArgs {
     /// Last day, program time (default: today).
     #[arg(long)]
     to: Option<NaiveDate>,
+    /// Report as of this RFC 3339 time instead of now (after `fidelio demo --now`, or for
+    /// tests).
+    #[arg(long)]
+    now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl ReportArgs {
@@ -28,7 +32,7 @@ impl ReportArgs {
             Some(slug) => vec![programs::require(&mut conn, slug).map_err(err)?],
             None => programs::list(&mut conn, None, None, 1000).map_err(err)?,
         };
-        let now = now_utc();
+        let now = self.now.map_or_else(now_utc, |t| t.naive_utc());
         for program in chosen {
             let span = Span::new(&program, self.from, self.to, now).map_err(err)?;
             let summary = analytics::summary(&mut conn, &program, &span, now).map_err(err)?;

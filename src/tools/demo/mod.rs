@@ -1,11 +1,14 @@
 //! The two demo programs of PROGRAMS.md, as the same JSON an admin would send to the API.
 //! `fidelio demo` loads them through the admin use cases, and the tests through HTTP.
 
+pub mod actions;
 pub mod beauty;
 pub mod bulk;
 pub mod coffee;
 pub mod load;
+pub mod purchases;
 pub mod simulate;
+pub mod timeline;
 
 use serde_json::Value;
 
