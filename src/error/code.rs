@@ -18,6 +18,8 @@ pub enum ErrorCode {
     TooManyRequests,
     ServiceUnavailable,
     InternalError,
+    /// The connection to the database broke under the request: retry with the same key.
+    OutcomeUnknown,
 
     // Something of that name already exists.
     AdminExists,
@@ -77,6 +79,7 @@ impl ErrorCode {
             ErrorCode::TooManyRequests => "too-many-requests",
             ErrorCode::ServiceUnavailable => "service-unavailable",
             ErrorCode::InternalError => "internal-error",
+            ErrorCode::OutcomeUnknown => "outcome-unknown",
             ErrorCode::AdminExists => "admin-exists",
             ErrorCode::ProgramExists => "program-exists",
             ErrorCode::MemberExists => "member-exists",
