@@ -9,8 +9,9 @@
 //!   they build an `AppError`, when the failure is the caller's (a missing member, too few
 //!   points), always with a stable `ErrorCode` from `code.rs`. `?` converts what comes from
 //!   below: `Invalid` becomes a 422 `validation-failed`, `Refusal` a 409 `member-closed` or
-//!   `member-suspended`, a retryable database conflict or an unreachable pool a 503, any
-//!   other database failure `Internal`.
+//!   `member-suspended`, a retryable database conflict or an unreachable pool a 503, a
+//!   connection lost under a statement a 503 `outcome-unknown`, any other database failure
+//!   `Internal`.
 //! - `Internal` carries its cause (`anyhow`), which is logged and never sent. The command-line
 //!   tools work in `anyhow` throughout.
 
@@ -75,6 +76,10 @@ pub enum AppError {
     RateLimited(Usage),
     #[error("{0}")]
     Unavailable(String),
+    /// The connection to the database broke while the request ran: it may or may not have
+    /// taken effect.
+    #[error("{0}")]
+    OutcomeUnknown(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -122,6 +127,7 @@ impl AppError {
             AppError::TooManyRequests { .. } => ErrorCode::TooManyRequests,
             AppError::RateLimited(_) => ErrorCode::RateLimited,
             AppError::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            AppError::OutcomeUnknown(_) => ErrorCode::OutcomeUnknown,
             AppError::Internal(_) => ErrorCode::InternalError,
         };
         code.as_str()
@@ -142,6 +148,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => "Unsupported content type",
             AppError::TooManyRequests { .. } | AppError::RateLimited(_) => "Too many requests",
             AppError::Unavailable(_) => "Service unavailable",
+            AppError::OutcomeUnknown(_) => "Outcome unknown",
             AppError::Internal(_) => "Internal error",
         }
     }
@@ -200,7 +207,9 @@ impl ResponseError for AppError {
             AppError::TooManyRequests { .. } | AppError::RateLimited(_) => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::OutcomeUnknown(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -227,7 +236,7 @@ impl ResponseError for AppError {
                 response
                     .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
             }
-            AppError::Unavailable(_) => {
+            AppError::Unavailable(_) | AppError::OutcomeUnknown(_) => {
                 response.insert_header((header::RETRY_AFTER, "1"));
             }
             _ => {}
@@ -257,9 +266,20 @@ impl From<Refusal> for AppError {
 
 impl From<diesel::result::Error> for AppError {
     /// A transaction PostgreSQL aborted to break a deadlock or a serialization conflict wrote
-    /// nothing and can simply be retried: 503 with `Retry-After`, not 500.
+    /// nothing and can simply be retried: 503 with `Retry-After`, not 500. A connection lost
+    /// under a statement leaves the outcome unknown (it may have been the `COMMIT`): 503
+    /// `outcome-unknown`, to be retried with the same key, which finds the work if it was done.
     fn from(error: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
+        if crate::db::is_connection_lost(&error) {
+            tracing::warn!(%error, "connection to the database lost during a request");
+            return AppError::OutcomeUnknown(
+                "the connection to the database was lost while this request ran, so it may or \
+                 may not have taken effect; send it again with the same Idempotency-Key (or \
+                 event id): if it took effect, the first answer comes back"
+                    .into(),
+            );
+        }
         match &error {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 tracing::warn!(%error, "transaction aborted by a concurrent one");
@@ -274,10 +294,18 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
-impl From<r2d2::Error> for AppError {
-    fn from(error: r2d2::Error) -> Self {
-        tracing::warn!(%error, "no database connection available");
-        AppError::Unavailable("the database is not reachable or too busy; retry shortly".into())
+impl From<crate::db::NoConnection> for AppError {
+    fn from(error: crate::db::NoConnection) -> Self {
+        use crate::db::NoConnection;
+        match error {
+            NoConnection::Down(_) => {
+                AppError::Unavailable("the database is not reachable; retry shortly".into())
+            }
+            NoConnection::TimedOut(..) => {
+                tracing::warn!(%error, "no database connection available");
+                AppError::Unavailable("the database is too busy; retry shortly".into())
+            }
+        }
     }
 }
 
@@ -288,3 +316,47 @@ impl From<actix_web::error::BlockingError> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    use super::*;
+
+    fn lost() -> Error {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection,
+            Box::new("server closed the connection unexpectedly".to_owned()),
+        )
+    }
+
+    fn assert_outcome_unknown(error: AppError) {
+        assert_eq!(error.code(), "outcome-unknown");
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "1");
+    }
+
+    #[test]
+    fn a_connection_lost_under_a_statement_is_503_outcome_unknown() {
+        assert_outcome_unknown(lost().into());
+    }
+
+    #[test]
+    fn a_connection_lost_under_the_commit_is_503_outcome_unknown() {
+        let error = Error::RollbackErrorOnCommit {
+            rollback_error: Box::new(lost()),
+            commit_error: Box::new(lost()),
+        };
+        assert_outcome_unknown(error.into());
+    }
+
+    #[test]
+    fn other_database_failures_stay_internal_errors() {
+        let error = Error::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("database or disk is full".to_owned()),
+        );
+        assert_eq!(AppError::from(error).code(), "internal-error");
+    }
+}

@@ -2,8 +2,10 @@
 //! stored in the same transaction as the work, and every retry gets it back. The same key with
 //! a different request is refused with 422 and changes nothing; concurrent requests with one key
 //! execute once (the others wait for the first, then replay it). A request that fails stores
-//! nothing, so it can be retried with the same key. A stored reply belongs to who asked: the
-//! same key sent by another API key, member or admin is another request.
+//! nothing, so it can be retried with the same key; so can one whose connection broke and whose
+//! outcome is unknown (503 `outcome-unknown`): if it committed, the retry finds its reply. A
+//! stored reply belongs to who asked: the same key sent by another API key, member or admin is
+//! another request.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};

@@ -21,6 +21,7 @@ pub(crate) mod metrics;
 pub mod programs;
 pub(crate) mod rewards;
 pub mod rules;
+pub(crate) mod shutdown;
 pub mod startup;
 pub(crate) mod state;
 pub(crate) mod telemetry;

@@ -26,6 +26,7 @@ use crate::gamification::GameCache;
 use crate::jobs;
 use crate::metrics::PoolCollector;
 use crate::rules::RuleCache;
+use crate::shutdown::{self, Drain};
 use crate::state::{AppState, TokenLifetimes};
 
 /// A bound, not yet running server.
@@ -71,7 +72,7 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
+    /// Serves until SIGTERM or SIGINT, then drains (see `shutdown`) and stops.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
@@ -111,6 +112,8 @@ fn server(
         .registry
         .register(Box::new(PoolCollector::new(state.db.clone())?))?;
     let registry = web::Data::new(prometheus.registry.clone());
+    let drain = web::Data::new(Drain::default());
+    let app_drain = drain.clone();
     let mut server = HttpServer::new(move || {
         let (app, mut openapi) =
             App::new()
@@ -118,6 +121,7 @@ fn server(
                 .openapi(ApiDoc::openapi())
                 .app_data(state.clone())
                 .app_data(registry.clone())
+                .app_data(app_drain.clone())
                 .app_data(web::PayloadConfig::new(api::json::MAX_BODY))
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
                     AppError::BadRequest(format!("query string: {e}")).into()
@@ -138,8 +142,13 @@ fn server(
             .wrap(prometheus.clone())
             .wrap(from_fn(echo_request_id))
             .wrap(TracingLogger::default())
+            .wrap(from_fn(shutdown::track))
     })
     .listen(listener)?
+    .shutdown_signal(shutdown::drained_after_signal(
+        drain,
+        std::time::Duration::from_secs(serve.shutdown_timeout),
+    ))
     .shutdown_timeout(serve.shutdown_timeout);
     if let Some(workers) = serve.workers {
         server = server.workers(workers.max(1));

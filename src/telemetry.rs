@@ -15,7 +15,10 @@ pub fn init(args: &LogArgs) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_span_events(FmtSpan::CLOSE);
+        .with_span_events(FmtSpan::CLOSE)
+        // A log line that cannot be written (stderr in a file on a full disk) is dropped:
+        // reporting it would print to stderr, which panics when that fails too.
+        .log_internal_errors(false);
     // A second call (tests start many servers in one process) keeps the first subscriber.
     let _ = match args.log_format {
         LogFormat::Text => builder.try_init(),

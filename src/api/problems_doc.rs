@@ -30,7 +30,9 @@ pub fn complete(openapi: &mut OpenApi) {
 fn common_problems(operation: &Operation) -> Vec<(&'static str, &'static str)> {
     let mut problems = vec![(
         "503",
-        "`service-unavailable`: the database is unreachable or too busy; retry after `Retry-After`",
+        "`service-unavailable`: the database is unreachable or too busy, nothing was done; \
+         `outcome-unknown`: the database went away mid-request, retry with the same key or event \
+         id; both with `Retry-After`",
     )];
     let parameters: Vec<&Parameter> = operation
         .parameters

@@ -3,7 +3,7 @@
 
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,6 +14,7 @@ use diesel::connection::{
 use diesel::r2d2::{Error as PoolError, ManageConnection, R2D2Connection};
 use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 
+use super::health::{Health, NoConnection, is_connection_lost};
 use super::url::{Backend, DatabaseUrl};
 
 /// A connection to either backend. Queries written against it run on both.
@@ -37,6 +38,8 @@ pub struct DbConn {
     sqlite_writer: Option<Arc<Mutex<()>>>,
     /// When the connection last proved alive (opened or pinged).
     checked_at: Instant,
+    /// Set when a statement found the connection broken, so the pool drops it.
+    lost: Arc<AtomicBool>,
 }
 
 /// How long a connection is trusted without a ping when it is checked out. Connections die
@@ -99,11 +102,27 @@ where
 #[derive(Debug, Clone, Default)]
 struct StatementCounter(Arc<AtomicU64>);
 
-impl Instrumentation for StatementCounter {
+/// What one connection reports of its statements: the pool's count; whether the database
+/// answered; and whether a statement found the connection broken (diesel only notices that
+/// inside a transaction), so that the pool drops it.
+struct Instrumented {
+    statements: StatementCounter,
+    health: Arc<Health>,
+    lost: Arc<AtomicBool>,
+}
+
+impl Instrumentation for Instrumented {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::StartQuery { query, .. } = &event {
-            tracing::trace!(target: "fidelio::db::statements", %query);
-            self.0.fetch_add(1, Ordering::Relaxed);
+        match &event {
+            InstrumentationEvent::StartQuery { query, .. } => {
+                tracing::trace!(target: "fidelio::db::statements", %query);
+                self.statements.0.fetch_add(1, Ordering::Relaxed);
+            }
+            InstrumentationEvent::FinishQuery {
+                error: Some(error), ..
+            } if is_connection_lost(error) => self.lost.store(true, Ordering::Relaxed),
+            InstrumentationEvent::FinishQuery { .. } => self.health.answered(),
+            _ => {}
         }
     }
 }
@@ -114,6 +133,7 @@ pub struct ConnectionManager {
     url: DatabaseUrl,
     sqlite_writer: Arc<Mutex<()>>,
     statements: StatementCounter,
+    health: Arc<Health>,
 }
 
 impl ManageConnection for ConnectionManager {
@@ -121,19 +141,27 @@ impl ManageConnection for ConnectionManager {
     type Error = PoolError;
 
     fn connect(&self) -> Result<DbConn, PoolError> {
-        let mut conn = match &self.url {
-            DatabaseUrl::Postgres(url) => DbConnection::Postgresql(
-                PgConnection::establish(url).map_err(PoolError::ConnectionError)?,
-            ),
-            DatabaseUrl::Sqlite(path) => DbConnection::Sqlite(open_sqlite(path)?),
+        let opened = match &self.url {
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+                .map(DbConnection::Postgresql)
+                .map_err(PoolError::ConnectionError),
+            DatabaseUrl::Sqlite(path) => open_sqlite(path).map(DbConnection::Sqlite),
         };
-        conn.set_instrumentation(self.statements.clone());
+        let mut conn = opened.inspect_err(|e| self.health.connect_failed(e))?;
+        self.health.answered();
+        let lost = Arc::new(AtomicBool::new(false));
+        conn.set_instrumentation(Instrumented {
+            statements: self.statements.clone(),
+            health: self.health.clone(),
+            lost: lost.clone(),
+        });
         let sqlite_writer =
             matches!(conn, DbConnection::Sqlite(_)).then(|| self.sqlite_writer.clone());
         Ok(DbConn {
             conn,
             sqlite_writer,
             checked_at: Instant::now(),
+            lost,
         })
     }
 
@@ -147,7 +175,7 @@ impl ManageConnection for ConnectionManager {
     }
 
     fn has_broken(&self, conn: &mut DbConn) -> bool {
-        std::thread::panicking() || conn.conn.is_broken()
+        std::thread::panicking() || conn.lost.load(Ordering::Relaxed) || conn.conn.is_broken()
     }
 }
 
@@ -163,8 +191,28 @@ fn open_sqlite(path: &Path) -> Result<SqliteConnection, PoolError> {
     Ok(conn)
 }
 
+/// r2d2 logs each failed attempt to open a connection as an error: four times a second per
+/// missing connection while the database is down. `Health` reports the outage once instead.
+#[derive(Debug)]
+struct QuietErrors;
+
+impl r2d2::HandleError<PoolError> for QuietErrors {
+    fn handle_error(&self, error: PoolError) {
+        tracing::debug!(%error, "a database connection failed to open or to answer a ping");
+    }
+}
+
 /// A connection checked out of the pool.
 pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// How often, at most, the pool tries again to open a connection that failed to open. r2d2
+/// retries with a doubling delay capped at half its `connection_timeout`, so that is set to
+/// twice this (and every checkout passes its own timeout): with the cap at half of
+/// `--db-timeout`, requests went on failing for up to 5 s after the database was back.
+const RECONNECT_EVERY: Duration = Duration::from_millis(250);
+
+/// How often a checkout waiting for a connection looks whether the database went down.
+const DOWN_CHECK_EVERY: Duration = Duration::from_millis(100);
 
 /// The pool of connections to the one database the process uses.
 #[derive(Clone)]
@@ -172,6 +220,9 @@ pub struct Db {
     pool: r2d2::Pool<ConnectionManager>,
     backend: Backend,
     statements: StatementCounter,
+    health: Arc<Health>,
+    /// How long a checkout waits for a connection (`--db-timeout`).
+    timeout: Duration,
 }
 
 impl Db {
@@ -182,27 +233,49 @@ impl Db {
         // Initialised here first, OpenSSL registers no clean-up; the OS frees it all anyway.
         openssl_sys::init();
         let statements = StatementCounter::default();
+        let health = Arc::new(Health::default());
         let manager = ConnectionManager {
             url: url.clone(),
             sqlite_writer: Arc::new(Mutex::new(())),
             statements: statements.clone(),
+            health: health.clone(),
         };
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .min_idle(Some(1))
-            .connection_timeout(timeout)
-            .build(manager)
+            .connection_timeout(RECONNECT_EVERY * 2)
+            .error_handler(Box::new(QuietErrors))
+            .build_unchecked(manager);
+        // At start-up the database may still be starting too: wait for it the whole timeout.
+        pool.get_timeout(timeout)
             .map_err(|e| anyhow::anyhow!("cannot connect to {url}: {e}"))?;
         Ok(Db {
             pool,
             backend: url.backend(),
             statements,
+            health,
+            timeout,
         })
     }
 
-    /// A connection from the pool; waits up to the pool's timeout for one.
-    pub fn get(&self) -> Result<PooledConn, r2d2::Error> {
-        self.pool.get()
+    /// A connection from the pool: at once, or after waiting up to `--db-timeout` for one to
+    /// be free. While the database is known to be down: an idle connection if one still
+    /// answers, else a refusal at once.
+    pub fn get(&self) -> Result<PooledConn, NoConnection> {
+        let deadline = Instant::now() + self.timeout;
+        loop {
+            if let Some(down_for) = self.health.down_for() {
+                return self.pool.try_get().ok_or(NoConnection::Down(down_for));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.pool.get_timeout(left.min(DOWN_CHECK_EVERY)) {
+                Ok(conn) => return Ok(conn),
+                Err(error) if Instant::now() >= deadline => {
+                    return Err(NoConnection::TimedOut(self.timeout, error));
+                }
+                Err(_) => {}
+            }
+        }
     }
 
     pub fn backend(&self) -> Backend {

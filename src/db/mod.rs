@@ -3,6 +3,7 @@
 
 pub mod batch;
 mod connection;
+mod health;
 pub mod migrations;
 pub mod models;
 pub mod schema;
@@ -10,5 +11,6 @@ mod sql;
 mod url;
 
 pub use connection::{Db, DbConn, DbConnection, PooledConn, write_tx};
+pub use health::{NoConnection, check_ready, is_connection_lost};
 pub use sql::{earliest, is_unique_violation, lower, now_utc};
 pub use url::{Backend, DatabaseUrl};

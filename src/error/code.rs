@@ -21,6 +21,8 @@ pub enum ErrorCode {
     RateLimited,
     ServiceUnavailable,
     InternalError,
+    /// The connection to the database broke under the request: retry with the same key.
+    OutcomeUnknown,
 
     // Something of that name already exists.
     AdminExists,
@@ -84,6 +86,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate-limited",
             ErrorCode::ServiceUnavailable => "service-unavailable",
             ErrorCode::InternalError => "internal-error",
+            ErrorCode::OutcomeUnknown => "outcome-unknown",
             ErrorCode::AdminExists => "admin-exists",
             ErrorCode::LastOwner => "last-owner",
             ErrorCode::ProgramExists => "program-exists",

@@ -34,3 +34,21 @@ pub fn get(conn: &mut DbConnection, name: &str) -> QueryResult<Option<String>> {
         .first(conn)
         .optional()
 }
+
+/// Stores `value` under `name`, replacing the value stored before if any. Run it in a write
+/// transaction: two writers at once could both find nothing to update.
+pub fn put(conn: &mut DbConnection, name: &str, value: &str) -> QueryResult<()> {
+    let updated = diesel::update(settings::table.find(name))
+        .set(settings::value.eq(value))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(settings::table)
+            .values((
+                settings::name.eq(name),
+                settings::value.eq(value),
+                settings::created_at.eq(now_utc()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
