@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, Reply, Shop, TestApp, body, serve_args};
+use crate::helpers::{Reply, Shop, TestApp, body, serve_args};
 
 /// Two instances on one fresh database, neither given a token secret.
 async fn two_instances() -> (TestApp, TestApp) {
@@ -16,20 +16,6 @@ async fn two_instances() -> (TestApp, TestApp) {
     let first = TestApp::spawn_with(serve.clone()).await;
     let second = first.another_instance(serve).await;
     (first, second)
-}
-
-async fn login(app: &TestApp) -> String {
-    let response = app
-        .request(Method::POST, "/v1/auth/login")
-        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    body(response).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 /// A program `shop` whose purchases earn 1 point per 1.00.
@@ -73,7 +59,7 @@ async fn a_member_enrolled_through_one_instance_is_read_and_signed_in_through_th
     assert_eq!(body(me).await["external_id"], "ana");
 
     for (signer, reader) in [(&one, &other), (&other, &one)] {
-        let admin = login(signer).await;
+        let admin = signer.admin_token().await;
         let programs = reader
             .request(Method::GET, "/v1/admin/programs")
             .bearer_auth(&admin)
