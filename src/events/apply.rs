@@ -82,7 +82,7 @@ pub fn apply(
         )?;
     }
     if let Some(referrer) = plan.link_referrer {
-        members::link_referrer(tx, member_id, referrer)?;
+        members::link_referrer(tx, member_id, referrer, at.now)?;
     }
     refund(tx, plan, parties, at)?;
     let points = credit(tx, batch, plan, parties, at)?;

@@ -179,11 +179,16 @@ pub fn referrer_by_code(
         .filter(|m| m.id != member.id && !same_email(m)))
 }
 
-/// Links a member to its referrer.
-pub fn link_referrer(tx: &mut DbConnection, member_id: i64, referrer_id: i64) -> AppResult<()> {
+/// Links a member to its referrer, dated by the event that made the link.
+pub fn link_referrer(
+    tx: &mut DbConnection,
+    member_id: i64,
+    referrer_id: i64,
+    now: NaiveDateTime,
+) -> AppResult<()> {
     let changes = ProfileChanges {
         referred_by: Some(Some(referrer_id)),
-        updated_at: Some(crate::db::now_utc()),
+        updated_at: Some(now),
         ..ProfileChanges::default()
     };
     rows::update_profile(tx, member_id, &changes)?;

@@ -198,14 +198,29 @@ pub fn versions(
 
 /// Compiles the program's active rules.
 pub fn load_set(conn: &mut DbConnection, program: &Program) -> AppResult<RuleSet> {
-    let compiled = rows::active(conn, program.id)?
+    Ok(RuleSet::new(
+        program.time_zone,
+        compiled_active(conn, program)?,
+    ))
+}
+
+/// The program's active rules, compiled. A rule stored before a check it now fails (a rate
+/// above a bound added later) is left out and logged as an error, so one stale rule never
+/// stops every event of its program; editing it, or disabling it, ends the error.
+fn compiled_active(conn: &mut DbConnection, program: &Program) -> AppResult<Vec<CompiledRule>> {
+    Ok(rows::active(conn, program.id)?
         .into_iter()
-        .map(|(row, version)| {
-            let rule = decode(row, version)?;
-            compile(&rule)
+        .filter_map(|(row, version)| {
+            let slug = row.slug.clone();
+            decode(row, version)
+                .and_then(|rule| compile(&rule))
+                .map_err(|e| {
+                    tracing::error!(program = %program.slug, rule = %slug, error = %e,
+                        "rule left out of the program's events: it no longer compiles")
+                })
+                .ok()
         })
-        .collect::<AppResult<Vec<_>>>()?;
-    Ok(RuleSet::new(program.time_zone, compiled))
+        .collect())
 }
 
 fn compile(rule: &Rule) -> AppResult<CompiledRule> {
@@ -230,10 +245,7 @@ pub fn draft_set(
     let mut compiled: Vec<CompiledRule> = if drafts_only {
         Vec::new()
     } else {
-        rows::active(conn, program.id)?
-            .into_iter()
-            .map(|(row, version)| decode(row, version).and_then(|rule| compile(&rule)))
-            .collect::<AppResult<_>>()?
+        compiled_active(conn, program)?
     };
     for (i, draft) in drafts.iter().enumerate() {
         let id = compiled

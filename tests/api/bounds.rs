@@ -6,6 +6,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use diesel::RunQueryDsl;
 use fidelio::domain::bounds::{
     MAX_COUNT, MAX_DAYS, MAX_MONEY, MAX_POINTS, MAX_PRIORITY, MAX_STOCK, MAX_TOTAL,
 };
@@ -215,6 +216,31 @@ async fn a_rule_with_a_huge_rate_is_refused_and_the_programs_purchases_still_ear
     let rules = p.get("/rules").await;
     assert_eq!(rules["data"].as_array().unwrap().len(), 1, "{rules}");
     assert_eq!(p.get("/rules/base").await["version"], 1);
+    let outcome = body(p.event(purchase("after", "25.40")).await).await;
+    assert_eq!(outcome["points_awarded"], 25, "{outcome}");
+    p.app.assert_ledger_verifies().await;
+}
+
+#[tokio::test]
+async fn a_rule_stored_before_its_bound_is_left_out_and_the_other_rules_still_earn() {
+    let p = Program::new().await;
+    for (slug, rate) in [("base", "1"), ("stale", "2")] {
+        let rule = json!({"slug": slug, "name": slug, "event_type": "purchase",
+            "effects": [{"type": "points_per_amount", "rate": rate}]});
+        let (status, answer) = p.admin(Method::POST, "/rules", rule).await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+    }
+    // As an older release could have saved it, before rates were bounded.
+    p.app
+        .with_db(|conn| {
+            diesel::sql_query(
+                "UPDATE rule_versions SET definition = REPLACE(definition, '\"2\"', '\"1e28\"') \
+                 WHERE rule_id = (SELECT id FROM rules WHERE slug = 'stale')",
+            )
+            .execute(&mut **conn)
+        })
+        .await
+        .unwrap();
     let outcome = body(p.event(purchase("after", "25.40")).await).await;
     assert_eq!(outcome["points_awarded"], 25, "{outcome}");
     p.app.assert_ledger_verifies().await;
