@@ -1,5 +1,5 @@
-//! Metrics beyond the per-route request counters: the connection pool and the statements it
-//! sent, read when scraped.
+//! Metrics beyond the per-route request counters: the connection pool, the statements it
+//! sent and the process's memory, read when scraped.
 
 use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
@@ -65,5 +65,76 @@ impl Collector for PoolCollector {
             .flat_map(|g| g.collect())
             .chain(self.statements.collect())
             .collect()
+    }
+}
+
+/// Reports the process's resident memory now and at its peak (Linux's `VmRSS` and `VmHWM`),
+/// so a load test can read what the service needed at its busiest. Absent where `/proc` is.
+pub struct MemoryCollector {
+    resident: IntGauge,
+    peak: IntGauge,
+}
+
+impl MemoryCollector {
+    pub fn new() -> prometheus::Result<Self> {
+        let gauge = |name: &str, help: &str| {
+            IntGauge::with_opts(Opts::new(name, help).namespace("fidelio"))
+        };
+        Ok(MemoryCollector {
+            resident: gauge("process_resident_bytes", "Resident memory of the process")?,
+            peak: gauge(
+                "process_peak_resident_bytes",
+                "Most resident memory the process has had since it started",
+            )?,
+        })
+    }
+}
+
+impl Collector for MemoryCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        [&self.resident, &self.peak]
+            .into_iter()
+            .flat_map(|g| g.desc())
+            .collect()
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+            return Vec::new();
+        };
+        for (gauge, field) in [(&self.resident, "VmRSS:"), (&self.peak, "VmHWM:")] {
+            if let Some(kib) = kibibytes(&status, field) {
+                gauge.set(kib.saturating_mul(1024));
+            }
+        }
+        [&self.resident, &self.peak]
+            .into_iter()
+            .flat_map(|g| g.collect())
+            .collect()
+    }
+}
+
+/// A `Field:   1234 kB` line of `/proc/self/status`, in KiB.
+fn kibibytes(status: &str, field: &str) -> Option<i64> {
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))?
+        .trim()
+        .strip_suffix("kB")?
+        .trim()
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kibibytes;
+
+    #[test]
+    fn reads_a_field_of_proc_status_in_kibibytes() {
+        let status = "Name:\tfidelio\nVmHWM:\t   51234 kB\nVmRSS:\t   40960 kB\n";
+        assert_eq!(kibibytes(status, "VmHWM:"), Some(51_234));
+        assert_eq!(kibibytes(status, "VmRSS:"), Some(40_960));
+        assert_eq!(kibibytes(status, "VmSwap:"), None);
     }
 }

@@ -24,7 +24,7 @@ use crate::db::{Db, DbConn};
 use crate::error::AppError;
 use crate::gamification::GameCache;
 use crate::jobs;
-use crate::metrics::PoolCollector;
+use crate::metrics::{MemoryCollector, PoolCollector};
 use crate::rules::RuleCache;
 use crate::shutdown::{self, Drain};
 use crate::state::{AppState, TokenLifetimes};
@@ -111,6 +111,9 @@ fn server(
     prometheus
         .registry
         .register(Box::new(PoolCollector::new(state.db.clone())?))?;
+    prometheus
+        .registry
+        .register(Box::new(MemoryCollector::new()?))?;
     let registry = web::Data::new(prometheus.registry.clone());
     let drain = web::Data::new(Drain::default());
     let app_drain = drain.clone();

@@ -17,6 +17,8 @@ async fn tiny_bench(app: &TestApp) -> Settings {
         admin_password: ADMIN_PASSWORD.to_owned(),
         scenarios: Scenario::ALL.to_vec(),
         clients: 4,
+        rate: None,
+        limits: None,
         warmup: Duration::from_millis(200),
         duration: Duration::from_secs(1),
         members: 20,
@@ -134,4 +136,40 @@ async fn a_wrong_admin_password_stops_the_bench_before_any_load() {
     let error = bench::run(&settings).await.unwrap_err();
 
     assert!(error.to_string().contains("401"), "{error:#}");
+}
+
+#[tokio::test]
+async fn at_a_fixed_rate_the_bench_sends_on_schedule_and_reports_the_services_memory() {
+    let app = TestApp::spawn().await;
+    let settings = Settings {
+        scenarios: vec![Scenario::Spread, Scenario::Read],
+        rate: Some(40.0),
+        warmup: Duration::from_millis(250),
+        duration: Duration::from_secs(2),
+        ..tiny_bench(&app).await
+    };
+
+    let summary = bench::run(&settings).await.unwrap();
+
+    assert!(summary.passed(), "{:#?}", summary.figures);
+    for figures in &summary.figures {
+        assert_eq!(figures.load, bench::Load::Rate(40.0));
+        // 2 s at 40/s is 80 requests due in the measured part, whatever the answers took.
+        assert!(
+            (79..=81).contains(&figures.requests),
+            "{} sent {} requests",
+            figures.scenario,
+            figures.requests
+        );
+        assert!(figures.p999_ms >= figures.p99_ms && figures.p99_ms >= figures.p50_ms);
+    }
+    assert!(
+        summary
+            .peak_memory
+            .iter()
+            .all(|peak| peak.unwrap_or(0) > 1 << 20),
+        "{:?}",
+        summary.peak_memory
+    );
+    assert!(summary.money.is_clean(), "{:#?}", summary.money.mismatches);
 }

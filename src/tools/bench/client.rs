@@ -128,6 +128,22 @@ impl Storefront {
         outcome(request.send().await).await
     }
 
+    /// The service's peak resident memory in bytes, from `GET /metrics`; `None` if it does
+    /// not report one.
+    pub async fn peak_memory(&self) -> Option<u64> {
+        let response = self
+            .http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .ok()?;
+        let text = response.text().await.ok()?;
+        text.lines()
+            .find_map(|line| line.strip_prefix("fidelio_process_peak_resident_bytes "))
+            .and_then(|value| value.trim().parse::<f64>().ok())
+            .map(|bytes| bytes as u64)
+    }
+
     /// The member's available points, from `GET /v1/members/{id}`.
     pub async fn available(&self, external_id: &str) -> anyhow::Result<i64> {
         let path = format!("/v1/members/{external_id}");

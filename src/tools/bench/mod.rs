@@ -5,6 +5,7 @@
 //! members' balances over HTTP against the bench's own count, and `verify` on the database.
 
 mod book;
+mod ceilings;
 mod client;
 mod money;
 mod pool;
@@ -21,8 +22,9 @@ use std::time::Duration;
 use anyhow::Context;
 
 pub use book::START_BALANCE;
+pub use ceilings::{Ceiling, Ceilings};
 pub use money::MoneyCheck;
-pub use runner::Plan;
+pub use runner::{Load, Plan};
 pub use scenario::Scenario;
 pub use stats::Figures;
 
@@ -41,8 +43,12 @@ pub struct Settings {
     pub admin_password: String,
     /// Run in this order.
     pub scenarios: Vec<Scenario>,
-    /// Concurrent workers, for the setup and for each scenario.
+    /// Concurrent workers, for the setup and for each scenario (unless `rate` is set).
     pub clients: usize,
+    /// Requests per second, sent open loop, instead of `clients` closed-loop workers.
+    pub rate: Option<f64>,
+    /// The machine's ceilings, to print each scenario's share of its own.
+    pub limits: Option<Ceilings>,
     pub warmup: Duration,
     /// Measured time of each scenario.
     pub duration: Duration,
@@ -63,6 +69,8 @@ pub struct Summary {
     pub program: String,
     /// One per scenario run.
     pub figures: Vec<Figures>,
+    /// The service's peak resident memory after each scenario, if it reports it.
+    pub peak_memory: Vec<Option<u64>>,
     pub money: MoneyCheck,
     pub verify: Report,
 }
@@ -80,18 +88,22 @@ impl Summary {
 pub async fn run(settings: &Settings) -> anyhow::Result<Summary> {
     let ready = set_up(settings).await?;
     let plan = Plan {
-        clients: settings.clients,
+        load: settings
+            .rate
+            .map_or(Load::Clients(settings.clients), Load::Rate),
         warmup: settings.warmup,
         duration: settings.duration,
     };
     println!("{}", Figures::header());
-    let mut figures = Vec::new();
+    let (mut figures, mut peak_memory) = (Vec::new(), Vec::new());
     for workload in &ready.workloads {
         let row = runner::run(workload, ready.fixture.clone(), plan).await?;
         println!("{}", row.row());
         figures.push(row);
+        peak_memory.push(ready.fixture.store.peak_memory().await);
     }
     println!();
+    print_shares(settings, &figures, &peak_memory);
     print_failures(&figures);
 
     let money = money::check(ready.fixture.clone(), settings.clients).await?;
@@ -101,6 +113,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<Summary> {
     Ok(Summary {
         program: ready.fixture.program.clone(),
         figures,
+        peak_memory,
         money,
         verify,
     })
@@ -117,6 +130,12 @@ struct Ready {
 /// enrols the members and lets each scenario seed what it needs.
 async fn set_up(settings: &Settings) -> anyhow::Result<Ready> {
     anyhow::ensure!(settings.clients > 0, "--clients must be at least 1");
+    if let Some(rate) = settings.rate {
+        anyhow::ensure!(
+            rate.is_finite() && (0.1..=1_000_000.0).contains(&rate),
+            "--rate must be between 0.1 and 1000000 requests per second"
+        );
+    }
     anyhow::ensure!(settings.members > 0, "--members must be at least 1");
     let base = base_url(&settings.url)?;
     let http = client::http_client(settings.clients)?;
@@ -149,6 +168,36 @@ fn base_url(url: &str) -> anyhow::Result<String> {
         "--url {url}: give an http:// URL"
     );
     Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// Each scenario's rate as a share of its ceiling (with `--limits`), and the service's peak
+/// memory after it.
+fn print_shares(settings: &Settings, figures: &[Figures], peak_memory: &[Option<u64>]) {
+    let backend = settings.database.backend();
+    println!("| scenario | requests/s | ceiling (limits/run.sh) | share | service peak RSS |");
+    println!("|---|---:|---|---:|---:|");
+    let runs = figures.iter().zip(peak_memory).zip(&settings.scenarios);
+    for ((f, peak), scenario) in runs {
+        let ceiling = settings
+            .limits
+            .as_ref()
+            .and_then(|limits| limits.of(*scenario, backend, settings.clients));
+        let (label, share) = match ceiling {
+            Some(c) => (
+                format!("{:.0}/s: {}", c.per_second, c.label),
+                format!("{:.1}%", 100.0 * f.per_second / c.per_second),
+            ),
+            None => ("-".to_owned(), "-".to_owned()),
+        };
+        let peak = peak.map_or("-".to_owned(), |bytes| {
+            format!("{:.0} MiB", bytes as f64 / 1_048_576.0)
+        });
+        println!(
+            "| {} | {:.1} | {label} | {share} | {peak} |",
+            f.scenario, f.per_second
+        );
+    }
+    println!();
 }
 
 fn print_failures(figures: &[Figures]) {

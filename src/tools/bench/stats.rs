@@ -5,6 +5,7 @@ use std::fmt::Write;
 use std::time::Duration;
 
 use super::client::Outcome;
+use super::runner::Load;
 
 /// Distinct error details kept per run, to show what went wrong.
 const EXAMPLES: usize = 5;
@@ -72,7 +73,7 @@ impl Samples {
 #[derive(Debug, Clone)]
 pub struct Figures {
     pub scenario: &'static str,
-    pub clients: usize,
+    pub load: Load,
     /// How long the measured part ran.
     pub seconds: f64,
     /// Measured requests (the warm-up is not counted).
@@ -81,6 +82,7 @@ pub struct Figures {
     pub p50_ms: f64,
     pub p90_ms: f64,
     pub p99_ms: f64,
+    pub p999_ms: f64,
     pub max_ms: f64,
     /// Measured non-2xx answers by status code.
     pub errors: BTreeMap<u16, u64>,
@@ -97,7 +99,7 @@ impl Figures {
     /// Figures from the measured samples (sorted here) and the warm-up's.
     pub fn new(
         scenario: &'static str,
-        clients: usize,
+        load: Load,
         measured_for: Duration,
         mut samples: Samples,
         warmup: Samples,
@@ -115,7 +117,7 @@ impl Figures {
         }
         Figures {
             scenario,
-            clients,
+            load,
             seconds,
             requests,
             per_second: if seconds > 0.0 {
@@ -126,6 +128,7 @@ impl Figures {
             p50_ms: ms(0.50),
             p90_ms: ms(0.90),
             p99_ms: ms(0.99),
+            p999_ms: ms(0.999),
             max_ms: ms(1.0),
             errors: samples.errors,
             transport_errors: samples.transport,
@@ -142,22 +145,23 @@ impl Figures {
 
     /// The markdown table's header (two lines).
     pub fn header() -> &'static str {
-        "| scenario | clients | seconds | requests | requests/s | p50 ms | p90 ms | p99 ms | max ms | errors | transport errors |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
+        "| scenario | load | seconds | requests | requests/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | transport errors |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
     }
 
     /// This scenario's row of the table.
     pub fn row(&self) -> String {
         format!(
-            "| {} | {} | {:.1} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} |",
+            "| {} | {} | {:.1} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} |",
             self.scenario,
-            self.clients,
+            self.load,
             self.seconds,
             self.requests,
             self.per_second,
             self.p50_ms,
             self.p90_ms,
             self.p99_ms,
+            self.p999_ms,
             self.max_ms,
             by_status(&self.errors),
             self.transport_errors
@@ -224,7 +228,7 @@ mod tests {
 
         let figures = Figures::new(
             "spread",
-            2,
+            Load::Clients(2),
             Duration::from_secs(1),
             first,
             Samples::default(),
@@ -238,7 +242,7 @@ mod tests {
         assert!(
             figures
                 .row()
-                .starts_with("| spread | 2 | 1.0 | 5 | 5.0 | 3.00 |")
+                .starts_with("| spread | 2 clients | 1.0 | 5 | 5.0 | 3.00 |")
         );
     }
 }

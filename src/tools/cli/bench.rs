@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use crate::config::DatabaseArgs;
-use crate::tools::bench::{self, Scenario, Settings};
+use crate::tools::bench::{self, Ceilings, Scenario, Settings};
 
 /// Which scenarios to run.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -66,6 +66,18 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     clients: u32,
 
+    /// Send this many requests per second, open loop (on schedule, each timed from when it
+    /// was due), instead of `--clients` workers that wait for each answer; p99 and p99.9 are
+    /// then latencies a client at that rate would see.
+    #[arg(long)]
+    rate: Option<f64>,
+
+    /// The JSON that `../shared/limits/run.sh` wrote in the same session (its `LIMITS_OUT`,
+    /// default /tmp/limits.json): each scenario's rate is also printed as a share of its
+    /// ceiling on this machine.
+    #[arg(long, value_name = "FILE")]
+    limits: Option<std::path::PathBuf>,
+
     /// Seconds each scenario is measured.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     duration: u64,
@@ -96,6 +108,8 @@ impl BenchArgs {
             admin_password: self.admin_password,
             scenarios: self.scenario.scenarios(),
             clients: usize::try_from(self.clients)?,
+            rate: self.rate,
+            limits: self.limits.as_deref().map(Ceilings::read).transpose()?,
             warmup: Duration::from_secs_f64(self.warmup),
             duration: Duration::from_secs(self.duration),
             members: usize::try_from(self.members)?,
