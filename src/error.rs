@@ -289,9 +289,31 @@ impl From<diesel::result::Error> for AppError {
                 tracing::warn!(%error, "transaction aborted to break a deadlock");
                 AppError::Unavailable("a concurrent request conflicted with this one; retry".into())
             }
+            Error::DatabaseError(_, info) if cannot_write(info.message()) => {
+                tracing::error!(%error, "the database refuses writes");
+                AppError::Unavailable(
+                    "the database cannot store anything now (its disk is full or it is \
+                     read-only); this request was not stored, retry later"
+                        .into(),
+                )
+            }
             _ => AppError::Internal(error.into()),
         }
     }
+}
+
+/// A database refusing every write for a while, not this request: SQLite on a full disk or
+/// a read-only file, PostgreSQL out of disk or a standby that cannot take writes.
+fn cannot_write(message: &str) -> bool {
+    [
+        "database or disk is full",
+        "attempt to write a readonly database",
+        "No space left on device",
+        "cannot execute INSERT in a read-only transaction",
+        "cannot execute UPDATE in a read-only transaction",
+    ]
+    .iter()
+    .any(|known| message.contains(known))
 }
 
 impl From<crate::db::NoConnection> for AppError {
@@ -352,10 +374,26 @@ mod tests {
     }
 
     #[test]
+    fn a_database_that_refuses_writes_is_503_with_retry_after() {
+        for message in [
+            "database or disk is full",
+            "attempt to write a readonly database",
+            "could not extend file \"base/16384/2619\": No space left on device",
+        ] {
+            let error =
+                Error::DatabaseError(DatabaseErrorKind::Unknown, Box::new(message.to_owned()));
+            let error = AppError::from(error);
+            assert_eq!(error.code(), "service-unavailable", "{message}");
+            let response = error.error_response();
+            assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "1");
+        }
+    }
+
+    #[test]
     fn other_database_failures_stay_internal_errors() {
         let error = Error::DatabaseError(
             DatabaseErrorKind::Unknown,
-            Box::new("database or disk is full".to_owned()),
+            Box::new("no such table: members".to_owned()),
         );
         assert_eq!(AppError::from(error).code(), "internal-error");
     }
