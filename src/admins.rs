@@ -3,8 +3,10 @@
 
 use chrono::NaiveDateTime;
 use serde::Deserialize;
+use serde_json::{Value, json};
 use utoipa::ToSchema;
 
+use crate::audit::{Audit, Audited};
 use crate::auth::password;
 use crate::db::models::admins::{self as rows, Admin, NewAdmin};
 use crate::db::models::programs as program_rows;
@@ -55,7 +57,7 @@ pub fn create(conn: &mut DbConn, email: &str, password: &str) -> AppResult<Admin
 }
 
 /// Creates the admin an owner asked for. Call it off the async threads (hashing).
-pub fn add(conn: &mut DbConn, request: &CreateAdmin) -> AppResult<Account> {
+pub fn add(conn: &mut DbConn, request: &CreateAdmin, audit: &Audit) -> AppResult<Account> {
     let role = parse_role(&request.role)?;
     let (email, hash) = credentials(&request.email, &request.password)?;
     let slugs = request.programs.as_deref().unwrap_or_default();
@@ -64,12 +66,19 @@ pub fn add(conn: &mut DbConn, request: &CreateAdmin) -> AppResult<Account> {
         let admin = insert(conn, &email, &hash, role)?;
         let ids: Vec<i64> = programs.iter().map(|(id, _)| *id).collect();
         rows::replace_programs(conn, admin.id, &ids)?;
-        account(admin, programs)
+        let added = account(admin, programs)?;
+        audit.changed(conn, None, "admin.create", None, Some(&added))?;
+        Ok(added)
     })
 }
 
 /// Changes an admin's role or programs. The last owner stays an owner.
-pub fn change(conn: &mut DbConn, id: i64, request: &ChangeAdmin) -> AppResult<Account> {
+pub fn change(
+    conn: &mut DbConn,
+    id: i64,
+    request: &ChangeAdmin,
+    audit: &Audit,
+) -> AppResult<Account> {
     let asked_role = request.role.as_deref().map(parse_role).transpose()?;
     write_tx(conn, |conn| {
         let current = find(conn, id)?.ok_or_else(|| not_found(id))?;
@@ -91,8 +100,24 @@ pub fn change(conn: &mut DbConn, id: i64, request: &ChangeAdmin) -> AppResult<Ac
         rows::set_role(conn, id, role.as_str())?;
         let ids: Vec<i64> = programs.iter().map(|(id, _)| *id).collect();
         rows::replace_programs(conn, id, &ids)?;
-        find(conn, id)?.ok_or_else(|| not_found(id))
+        let changed = find(conn, id)?.ok_or_else(|| not_found(id))?;
+        audit.changed(conn, None, "admin.update", Some(&current), Some(&changed))?;
+        Ok(changed)
     })
+}
+
+/// An admin as the audit log keeps it: its role and programs, never its email or password.
+impl Audited for Account {
+    fn subject(&self) -> String {
+        format!("admin:{}", self.id)
+    }
+
+    fn state(&self) -> AppResult<Value> {
+        Ok(json!({
+            "role": self.role.as_str(),
+            "programs": slugs_of(&self.programs),
+        }))
+    }
 }
 
 /// The admin with this id, with its programs, or `None`.

@@ -62,6 +62,38 @@ impl Audit {
     }
 }
 
+/// Something whose changes the audit log records, by the state it keeps of it.
+pub trait Audited {
+    /// The slug, external id or id that names it in the log.
+    fn subject(&self) -> String;
+    /// Its state as the log keeps it: never personal data (which closing a member must be able
+    /// to erase) nor secrets.
+    fn state(&self) -> AppResult<Value>;
+}
+
+impl Audit {
+    /// Records `action` on a thing of the program, from `before` to `after` (`None` for a thing
+    /// created or removed), in the caller's transaction.
+    pub fn changed<T: Audited>(
+        &self,
+        conn: &mut DbConnection,
+        program_id: Option<i64>,
+        action: &str,
+        before: Option<&T>,
+        after: Option<&T>,
+    ) -> AppResult<()> {
+        let subject = after.or(before).map(Audited::subject).unwrap_or_default();
+        let change = Change {
+            program_id,
+            action,
+            subject: &subject,
+            before: before.map(Audited::state).transpose()?,
+            after: after.map(Audited::state).transpose()?,
+        };
+        self.record(conn, change)
+    }
+}
+
 /// A value as the audit log keeps it.
 pub fn snapshot(value: &impl Serialize) -> AppResult<Value> {
     serde_json::to_value(value).map_err(|e| AppError::Internal(e.into()))

@@ -5,20 +5,20 @@ use std::sync::Arc;
 
 use actix_web::web;
 
-use crate::api::pagination::{Page, PageParams};
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use crate::api::pagination::{Page, PageParams};
 use crate::api::views::{EntryView, MemberView, PointsMovement, TokenView};
-use crate::audit::{self, Audit, Change};
+use crate::audit::{self, Audit, Audited};
 use crate::auth::jwt::Audience;
 use crate::db::models::members::MemberRow;
 use crate::db::{DbConnection, now_utc};
 use crate::error::AppResult;
 use crate::idempotency::{self, Done, Keyed, Reply};
 use crate::ledger::history;
-use crate::ledger::posting::Cause;
-use crate::members::points::{self, Actor, AdjustPoints};
-use crate::members::{self, UpdateMember};
+use crate::ledger::posting::{Cause, Posted};
+use crate::members::points::{self, Actor, AdjustPoints, RedeemPoints};
+use crate::members::{self, BalanceChange, EnrolMember, UpdateMember};
 use crate::programs::{self, Program};
 use crate::state::AppState;
 
@@ -63,18 +63,11 @@ pub async fn update(
         .run(move |conn| {
             idempotency::execute(conn, keyed.as_ref(), 200, |tx| {
                 let program = programs::by_id(tx, program_id)?;
-                let before = member_state(&view(tx, &program, &external_id)?)?;
+                let before = view(tx, &program, &external_id)?;
                 let member = members::update(tx, program_id, &external_id, &input, now_utc())?;
-                let done = loaded(tx, program_id, member)?;
-                record(
-                    tx,
-                    &audit,
-                    program_id,
-                    "member.update",
-                    &external_id,
-                    before,
-                    &done.body,
-                )?;
+                let done = loaded(tx, &program, member)?;
+                let after = Some(&done.body);
+                audit.changed(tx, Some(program_id), "member.update", Some(&before), after)?;
                 Ok(done)
             })
         })
@@ -94,64 +87,63 @@ pub async fn close(
         .run(move |conn| {
             idempotency::execute(conn, keyed.as_ref(), 200, |tx| {
                 let program = programs::by_id(tx, program_id)?;
-                let before = member_state(&view(tx, &program, &external_id)?)?;
+                let before = view(tx, &program, &external_id)?;
                 let member = members::close(tx, program_id, &external_id, cause, now_utc())?;
-                let done = loaded(tx, program_id, member)?;
-                record(
-                    tx,
-                    &audit,
-                    program_id,
-                    "member.close",
-                    &external_id,
-                    before,
-                    &done.body,
-                )?;
+                let done = loaded(tx, &program, member)?;
+                let after = Some(&done.body);
+                audit.changed(tx, Some(program_id), "member.close", Some(&before), after)?;
                 Ok(done)
             })
         })
         .await
 }
 
-/// Records a change of a member from `before` to `after`.
-fn record(
-    tx: &mut DbConnection,
-    audit: &Audit,
+/// Enrols a member, once per idempotency key.
+pub async fn enrol(
+    state: &web::Data<AppState>,
     program_id: i64,
-    action: &str,
-    external_id: &str,
-    before: Value,
-    after: &MemberView,
-) -> AppResult<()> {
-    let change = Change {
-        program_id: Some(program_id),
-        action,
-        subject: external_id,
-        before: Some(before),
-        after: Some(member_state(after)?),
-    };
-    audit.record(tx, change)
+    input: EnrolMember,
+    keyed: Option<Keyed>,
+    audit: Audit,
+) -> AppResult<Reply> {
+    state
+        .run(move |conn| {
+            idempotency::execute(conn, keyed.as_ref(), 201, |tx| {
+                let program = programs::by_id(tx, program_id)?;
+                let member = members::enrol(tx, program_id, &input, now_utc())?;
+                let done = loaded(tx, &program, member)?;
+                audit.changed(tx, Some(program_id), "member.enrol", None, Some(&done.body))?;
+                Ok(done)
+            })
+        })
+        .await
 }
 
 /// A member as the audit log keeps it: without personal data, which closing must be able
 /// to erase and the log never forgets.
-fn member_state(member: &MemberView) -> AppResult<Value> {
-    let mut state = audit::snapshot(member)?;
-    if let Some(fields) = state.as_object_mut() {
-        for personal in ["email", "name", "birthday"] {
-            fields.remove(personal);
-        }
+impl Audited for MemberView {
+    fn subject(&self) -> String {
+        self.external_id.clone()
     }
-    Ok(state)
+
+    fn state(&self) -> AppResult<Value> {
+        let mut state = audit::snapshot(self)?;
+        if let Some(fields) = state.as_object_mut() {
+            for personal in ["email", "name", "birthday"] {
+                fields.remove(personal);
+            }
+        }
+        Ok(state)
+    }
 }
 
 fn loaded(
     tx: &mut DbConnection,
-    program_id: i64,
+    program: &Program,
     member: MemberRow,
 ) -> AppResult<Done<MemberView>> {
-    let program = programs::by_id(tx, program_id)?;
     Ok(Done {
-        body: MemberView::load(tx, &program, member)?,
+        body: MemberView::load(tx, program, member)?,
         entry_id: None,
     })
 }
@@ -211,6 +203,29 @@ pub async fn ledger(
     ))
 }
 
+/// Burns points at checkout, once per idempotency key.
+pub async fn redeem(
+    state: &web::Data<AppState>,
+    program_id: i64,
+    external_id: String,
+    keyed: Keyed,
+    input: RedeemPoints,
+    actor: Actor,
+    audit: Audit,
+) -> AppResult<Reply> {
+    state
+        .run(move |conn| {
+            idempotency::execute(conn, Some(&keyed), 201, |tx| {
+                let member = members::require(tx, program_id, &external_id)?;
+                let change = BalanceChange::start(tx, member.id)?;
+                let posted =
+                    points::redeem(tx, program_id, &external_id, &input, actor, now_utc())?;
+                moved(tx, change, &audit, "points.redeem", posted)
+            })
+        })
+        .await
+}
+
 pub async fn adjust(
     state: &web::Data<AppState>,
     program_id: i64,
@@ -223,27 +238,29 @@ pub async fn adjust(
     state
         .run(move |conn| {
             idempotency::execute(conn, keyed.as_ref(), 201, |tx| {
-                let program = programs::by_id(tx, program_id)?;
-                let before = audit::snapshot(&view(tx, &program, &external_id)?.balance)?;
+                let member = members::require(tx, program_id, &external_id)?;
+                let change = BalanceChange::start(tx, member.id)?;
                 let posted =
                     points::adjust(tx, program_id, &external_id, &input, actor, now_utc())?;
-                let done = Done {
-                    entry_id: Some(posted.entry.id),
-                    body: PointsMovement::from(posted),
-                };
-                let after = json!({"balance": view(tx, &program, &external_id)?.balance,
-                                   "entry": done.body});
-                let before = json!({"balance": before});
-                let change = Change {
-                    program_id: Some(program_id),
-                    action: "points.adjust",
-                    subject: &external_id,
-                    before: Some(before),
-                    after: Some(after),
-                };
-                audit.record(tx, change)?;
-                Ok(done)
+                moved(tx, change, &audit, "points.adjust", posted)
             })
         })
         .await
+}
+
+/// The answer to a movement of points by hand, recorded as `action`.
+fn moved(
+    tx: &mut DbConnection,
+    change: BalanceChange,
+    audit: &Audit,
+    action: &str,
+    posted: Posted,
+) -> AppResult<Done<PointsMovement>> {
+    let done = Done {
+        entry_id: Some(posted.entry.id),
+        body: PointsMovement::from(posted),
+    };
+    let entry = audit::snapshot(&done.body.entry)?;
+    change.record(tx, audit, action, "entry", entry)?;
+    Ok(done)
 }

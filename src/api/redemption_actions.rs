@@ -5,11 +5,13 @@ use actix_web::web;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::audit::{Audit, Audited};
 use crate::db::models::rewards as reward_rows;
 use crate::db::now_utc;
 use crate::error::AppResult;
 use crate::idempotency::{self, Done, Keyed, Reply};
 use crate::ledger::posting::Cause;
+use crate::members::BalanceChange;
 use crate::programs;
 use crate::rewards::{self, redeem::Source, vouchers};
 use crate::state::AppState;
@@ -23,6 +25,7 @@ pub struct RedeemReward {
 }
 
 /// Redeems `reward` for the member, once per idempotency key; answers 201 with the voucher.
+/// `audit` is `None` when the member redeems: the log records what admins and keys do.
 pub async fn redeem(
     state: &web::Data<AppState>,
     program_id: i64,
@@ -30,14 +33,19 @@ pub async fn redeem(
     input: RedeemReward,
     source: Source,
     keyed: Option<Keyed>,
+    audit: Option<Audit>,
 ) -> AppResult<Reply> {
     state
         .run(move |conn| {
             idempotency::execute(conn, keyed.as_ref(), 201, |tx| {
                 let program = programs::by_id(tx, program_id)?;
                 let reward = rewards::require(tx, program_id, &input.reward)?;
+                let change = BalanceChange::start(tx, member_id)?;
                 let voucher =
                     rewards::redeem::redeem(tx, &program, member_id, &reward, source, now_utc())?;
+                if let Some(audit) = &audit {
+                    change.record(tx, audit, "reward.redeem", "voucher", voucher.state()?)?;
+                }
                 let entry_id = reward_rows::find_redemption(tx, program_id, &voucher.id)?
                     .and_then(|r| r.entry_id);
                 Ok(Done {
@@ -56,13 +64,18 @@ pub async fn use_voucher(
     id: String,
     order_id: Option<String>,
     keyed: Option<Keyed>,
+    audit: Audit,
 ) -> AppResult<Reply> {
     state
         .run(move |conn| {
             idempotency::execute(conn, keyed.as_ref(), 200, |tx| {
                 let program = programs::by_id(tx, program_id)?;
+                let found = vouchers::require(tx, program_id, &id)?;
+                let before = vouchers::view(tx, &program, found)?;
                 let voucher =
                     vouchers::use_voucher(tx, &program, &id, order_id.as_deref(), now_utc())?;
+                let after = Some(&voucher);
+                audit.changed(tx, Some(program_id), "voucher.use", Some(&before), after)?;
                 Ok(Done {
                     body: voucher,
                     entry_id: None,
@@ -73,19 +86,23 @@ pub async fn use_voucher(
 }
 
 /// Cancels the program's unused voucher (its points and stock come back), once per
-/// idempotency key.
+/// idempotency key; recorded as a movement of the member's points.
 pub async fn cancel(
     state: &web::Data<AppState>,
     program_id: i64,
     id: String,
     cause: Cause,
     keyed: Option<Keyed>,
+    audit: Audit,
 ) -> AppResult<Reply> {
     state
         .run(move |conn| {
             idempotency::execute(conn, keyed.as_ref(), 200, |tx| {
                 let program = programs::by_id(tx, program_id)?;
+                let found = vouchers::require(tx, program_id, &id)?;
+                let change = BalanceChange::start(tx, found.member_id)?;
                 let voucher = vouchers::cancel(tx, &program, &id, &cause, now_utc())?;
+                change.record(tx, &audit, "voucher.cancel", "voucher", voucher.state()?)?;
                 Ok(Done {
                     body: voucher,
                     entry_id: None,

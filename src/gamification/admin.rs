@@ -3,10 +3,12 @@
 //! set by hand, with the tier badges it earns (here rather than in `tiers`, which the game layer
 //! builds on).
 
+use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::elements::{self, Definition, Element, NewElement};
 use super::{GameCache, badges};
+use crate::audit::{self, Audit, Audited};
 use crate::db::models::members::{self as member_rows, MemberRow};
 use crate::db::{DbConn, now_utc, write_tx};
 use crate::error::AppResult;
@@ -20,10 +22,19 @@ pub fn create_element<D: Definition + ToSchema>(
     conn: &mut DbConn,
     program: &str,
     new: &NewElement<D>,
+    audit: &Audit,
 ) -> AppResult<Element<D>> {
     write_tx(conn, |tx| {
         let program = programs::require(tx, program)?;
-        elements::create(tx, &program, new, now_utc())
+        let element = elements::create(tx, &program, new, now_utc())?;
+        audit.changed(
+            tx,
+            Some(program.id),
+            &action::<D>("create"),
+            None,
+            Some(&element),
+        )?;
+        Ok(element)
     })
 }
 
@@ -33,10 +44,15 @@ pub fn update_element<D: Definition>(
     program: &str,
     slug: &str,
     definition: &D,
+    audit: &Audit,
 ) -> AppResult<Element<D>> {
     write_tx(conn, |tx| {
         let program = programs::require(tx, program)?;
-        elements::update(tx, &program, slug, definition, now_utc())
+        let before = elements::require::<D>(tx, program.id, slug)?;
+        let element = elements::update(tx, &program, slug, definition, now_utc())?;
+        let action = action::<D>("update");
+        audit.changed(tx, Some(program.id), &action, Some(&before), Some(&element))?;
+        Ok(element)
     })
 }
 
@@ -46,10 +62,18 @@ pub fn set_element_status<D: Definition>(
     program: &str,
     slug: &str,
     status: RuleStatus,
+    audit: &Audit,
 ) -> AppResult<Element<D>> {
     write_tx(conn, |tx| {
         let program = programs::require(tx, program)?;
-        elements::set_status::<D>(tx, &program, slug, status, now_utc())
+        let before = elements::require::<D>(tx, program.id, slug)?;
+        let element = elements::set_status::<D>(tx, &program, slug, status, now_utc())?;
+        let action = action::<D>(match status {
+            RuleStatus::Active => "enable",
+            RuleStatus::Disabled => "disable",
+        });
+        audit.changed(tx, Some(program.id), &action, Some(&before), Some(&element))?;
+        Ok(element)
     })
 }
 
@@ -61,6 +85,7 @@ pub fn set_member_tier(
     program: &str,
     external_id: &str,
     manual: &ManualTier<'_>,
+    audit: &Audit,
 ) -> AppResult<(Program, MemberRow)> {
     write_tx(conn, |tx| {
         let program = programs::require(tx, program)?;
@@ -71,7 +96,32 @@ pub fn set_member_tier(
         let now = now_utc();
         tiers::set_by_admin(tx, &program, &member, manual, now)?;
         badges::after_tier_set(tx, &program, &config, member.id, now)?;
-        let member = members::require(tx, program.id, external_id)?;
-        Ok((program, member))
+        let after = members::require(tx, program.id, external_id)?;
+        audit.changed(
+            tx,
+            Some(program.id),
+            "tier.assign",
+            Some(&member),
+            Some(&after),
+        )?;
+        Ok((program, after))
     })
+}
+
+/// `badge.create`, `streak.disable` and so on.
+fn action<D: Definition>(verb: &str) -> String {
+    format!("{}.{verb}", D::KIND.as_str())
+}
+
+impl<D: Definition> Audited for Element<D> {
+    fn subject(&self) -> String {
+        self.row.slug.clone()
+    }
+
+    fn state(&self) -> AppResult<Value> {
+        Ok(json!({
+            "status": self.row.status,
+            "definition": audit::snapshot(&self.definition)?,
+        }))
+    }
 }

@@ -14,9 +14,11 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
+use serde_json::json;
 use utoipa::ToSchema;
 
 use super::grants::{Granting, points_of};
+use crate::audit::{Audit, Change};
 use crate::db::models::badges as rows;
 use crate::db::models::challenges as challenge_rows;
 use crate::db::models::history;
@@ -69,6 +71,7 @@ pub fn grant(
     slug: &str,
     dry_run: bool,
     now: NaiveDateTime,
+    audit: &Audit,
 ) -> AppResult<RetroGrant> {
     let badge = config
         .badges
@@ -125,7 +128,12 @@ pub fn grant(
             let grants = if dry_run {
                 reached(badge, progress, &have)
             } else {
-                write_member(conn, program, config, badge, member.id, progress, now)?
+                let target = Target {
+                    badge,
+                    member_id: member.id,
+                    progress,
+                };
+                write_member(conn, program, config, &target, now, audit)?
             };
             tally(&mut result, &grants);
         }
@@ -164,31 +172,43 @@ fn tally(result: &mut RetroGrant, grants: &[Grant]) {
     }
 }
 
+/// A member to write, and the progress history gives them in the badge.
+struct Target<'a> {
+    badge: &'a CompiledBadge,
+    member_id: i64,
+    progress: i64,
+}
+
 /// Raises the member's counter and grants what it reaches, in one transaction with the member
-/// locked.
+/// locked, with its `badge.grant` audit row when anything changed.
 fn write_member(
     conn: &mut DbConn,
     program: &Program,
     config: &GameConfig,
-    badge: &CompiledBadge,
-    member_id: i64,
-    progress: i64,
+    target: &Target<'_>,
     now: NaiveDateTime,
+    audit: &Audit,
 ) -> AppResult<Vec<Grant>> {
+    let badge = target.badge;
     write_tx(conn, |tx| {
-        let member = member_rows::lock(tx, member_id)?;
-        let stored = rows::progress(tx, member_id, &[badge.id])?
+        let member = member_rows::lock(tx, target.member_id)?;
+        let stored = rows::progress(tx, member.id, &[badge.id])?
             .first()
             .map_or(0, |(_, p)| *p);
-        let progress = progress.max(stored);
-        if counts(badge) && progress > stored {
-            rows::set_progress(member_id, badge.id, progress, now).execute(tx)?;
+        let progress = target.progress.max(stored);
+        let raised = counts(badge) && progress > stored;
+        if raised {
+            rows::set_progress(member.id, badge.id, progress, now).execute(tx)?;
         }
-        let held: BTreeSet<i32> = rows::held_by(tx, badge.id, &[member_id])?
+        let held: BTreeSet<i32> = rows::held_by(tx, badge.id, &[member.id])?
             .into_iter()
             .map(|(_, level)| level)
             .collect();
         let grants = reached(badge, progress, &held);
+        if !raised && grants.is_empty() {
+            return Ok(grants);
+        }
+        let external_id = member.external_id.clone();
         let granting = Granting {
             program,
             config,
@@ -207,6 +227,22 @@ fn write_member(
         if bonus > 0 && points_tiers {
             tiers::after_activity(tx, program, &member, bonus, now, ChangeCause::default())?;
         }
+        let levels: BTreeSet<i32> = held
+            .iter()
+            .copied()
+            .chain(grants.iter().map(|g| g.level))
+            .collect();
+        let change = Change {
+            program_id: Some(program.id),
+            action: "badge.grant",
+            subject: &external_id,
+            before: Some(json!({"badge": badge.slug, "levels": held, "progress": stored})),
+            after: Some(
+                json!({"badge": badge.slug, "levels": levels, "progress": progress,
+                               "points": bonus}),
+            ),
+        };
+        audit.record(tx, change)?;
         Ok(grants)
     })
 }

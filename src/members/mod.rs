@@ -1,15 +1,20 @@
 //! Members: enrolment, profile changes, suspension and closing, finding them, and moving
 //! their points by hand.
 
+mod balance_change;
 pub mod points;
 mod referral_code;
+
+pub use balance_change::BalanceChange;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::OptionalExtension;
 use diesel::result::DatabaseErrorKind;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use utoipa::ToSchema;
 
+use crate::audit::Audited;
 use crate::db::DbConnection;
 use crate::db::models::ledger as ledger_rows;
 use crate::db::models::members::{
@@ -332,4 +337,22 @@ pub fn list(
     limit: i64,
 ) -> AppResult<Vec<MemberRow>> {
     Ok(rows::list(conn, program_id, filter, after, limit)?)
+}
+
+/// A member's standing as the audit log keeps it: no personal data.
+impl Audited for MemberRow {
+    fn subject(&self) -> String {
+        self.external_id.clone()
+    }
+
+    fn state(&self) -> AppResult<Value> {
+        Ok(json!({
+            "status": self.status.as_str(),
+            "tier": self.tier,
+            "tier_held_until": self.tier_held_until,
+            "points_available": self.points_available,
+            "points_pending": self.points_pending,
+            "points_debt": self.points_debt,
+        }))
+    }
 }

@@ -1,8 +1,10 @@
 //! Issuing, limiting and revoking a program's storefront keys.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use utoipa::ToSchema;
 
+use crate::audit::{Audit, Audited};
 use crate::auth::{Scope, api_key};
 use crate::db::models::api_keys::{self as rows, ApiKeyRow, NewApiKey};
 use crate::db::{DbConn, DbConnection, now_utc, write_tx};
@@ -70,11 +72,13 @@ fn parse_scopes(scopes: &[String]) -> AppResult<Vec<Scope>> {
 }
 
 /// Issues a key for the program; returns the stored row and the key, which is never stored.
+/// `audit` is `None` for a key issued from the command line.
 pub fn issue(
     conn: &mut DbConn,
     program_id: i64,
     admin_id: i64,
     input: &CreateApiKey,
+    audit: Option<&Audit>,
 ) -> AppResult<(ApiKeyRow, String)> {
     let name = domain::text("name", &input.name, 100)?;
     let rate_limit = rate_limit(input.rate_limit)?;
@@ -94,7 +98,13 @@ pub fn issue(
         created_at: now_utc(),
         rate_limit,
     };
-    let row = write_tx(conn, |conn| rows::insert(conn, &new))?;
+    let row = write_tx(conn, |tx| {
+        let row = rows::insert(tx, &new)?;
+        if let Some(audit) = audit {
+            audit.changed(tx, Some(program_id), "api_key.issue", None, Some(&row))?;
+        }
+        Ok::<_, AppError>(row)
+    })?;
     Ok((row, generated.key))
 }
 
@@ -105,22 +115,64 @@ pub fn update(
     program_id: i64,
     id: i64,
     changes: &UpdateApiKey,
+    audit: &Audit,
 ) -> AppResult<ApiKeyRow> {
-    let missing = || AppError::not_found(format!("no API key {id} in this program"));
     let Some(limit) = changes.rate_limit else {
-        return rows::find(conn, program_id, id)?.ok_or_else(missing);
+        return rows::find(conn, program_id, id)?.ok_or_else(|| missing(id));
     };
     let limit = rate_limit(limit)?;
-    write_tx(conn, |conn| {
-        rows::set_rate_limit(conn, program_id, id, limit)
-    })?
-    .ok_or_else(missing)
+    write_tx(conn, |tx| {
+        let before = rows::find(tx, program_id, id)?.ok_or_else(|| missing(id))?;
+        let after = rows::set_rate_limit(tx, program_id, id, limit)?.ok_or_else(|| missing(id))?;
+        audit.changed(
+            tx,
+            Some(program_id),
+            "api_key.update",
+            Some(&before),
+            Some(&after),
+        )?;
+        Ok(after)
+    })
 }
 
-/// Revokes a key at once; 404 if the program has no such key.
-pub fn revoke(conn: &mut DbConn, program_id: i64, id: i64) -> AppResult<ApiKeyRow> {
-    write_tx(conn, |conn| rows::revoke(conn, program_id, id, now_utc()))?
-        .ok_or_else(|| AppError::not_found(format!("no API key {id} in this program")))
+/// Revokes a key at once; 404 if the program has no such key. Revoking it again changes
+/// nothing.
+pub fn revoke(conn: &mut DbConn, program_id: i64, id: i64, audit: &Audit) -> AppResult<ApiKeyRow> {
+    write_tx(conn, |tx| {
+        let before = rows::find(tx, program_id, id)?.ok_or_else(|| missing(id))?;
+        let after = rows::revoke(tx, program_id, id, now_utc())?.ok_or_else(|| missing(id))?;
+        if before.revoked_at.is_none() {
+            audit.changed(
+                tx,
+                Some(program_id),
+                "api_key.revoke",
+                Some(&before),
+                Some(&after),
+            )?;
+        }
+        Ok(after)
+    })
+}
+
+fn missing(id: i64) -> AppError {
+    AppError::not_found(format!("no API key {id} in this program"))
+}
+
+/// A key as the audit log keeps it: never its secret or the secret's digest.
+impl Audited for ApiKeyRow {
+    fn subject(&self) -> String {
+        format!("key:{}", self.id)
+    }
+
+    fn state(&self) -> AppResult<Value> {
+        Ok(json!({
+            "name": self.name,
+            "prefix": self.prefix,
+            "scopes": self.scopes.split_whitespace().collect::<Vec<_>>(),
+            "rate_limit": self.rate_limit,
+            "revoked_at": self.revoked_at,
+        }))
+    }
 }
 
 pub fn list(

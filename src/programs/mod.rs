@@ -1,5 +1,6 @@
 //! Loyalty programs: creating, changing and finding them, and their storefront keys.
 
+pub mod admin;
 mod analytics_settings;
 pub mod api_keys;
 
@@ -147,8 +148,21 @@ fn point_value(value: &str) -> AppResult<String> {
     Ok(parsed.normalize().abs().to_string())
 }
 
-/// Creates a program; 409 `program-exists` if the slug is taken.
+/// Creates a program from the command line; 409 `program-exists` if the slug is taken.
 pub fn create(conn: &mut DbConn, input: &CreateProgram) -> AppResult<Program> {
+    write_tx(conn, |tx| insert(tx, input))
+}
+
+/// Replaces a program's tier ladder from the command line (`None` removes tiers).
+pub fn set_tiers(conn: &mut DbConn, slug: &str, policy: Option<&TierPolicy>) -> AppResult<Program> {
+    write_tx(conn, |tx| {
+        let program = require(tx, slug)?;
+        apply_tiers(tx, &program, policy)
+    })
+}
+
+/// Creates a program in the caller's transaction; 409 `program-exists` if the slug is taken.
+pub fn insert(conn: &mut DbConnection, input: &CreateProgram) -> AppResult<Program> {
     let slug = domain::slug("slug", &input.slug)?;
     let name = domain::text("name", &input.name, 200)?;
     let time_zone = domain::time_zone("time_zone", input.time_zone.as_deref().unwrap_or("UTC"))?;
@@ -186,18 +200,21 @@ pub fn create(conn: &mut DbConn, input: &CreateProgram) -> AppResult<Program> {
         created_at: now,
         updated_at: now,
     };
-    let row = write_tx(conn, |conn| match rows::insert(conn, &new) {
+    match rows::insert(conn, &new) {
         Err(e) if is_unique_violation(&e) => Err(AppError::conflict(
             ErrorCode::ProgramExists,
             format!("a program with slug `{slug}` exists"),
         )),
-        other => Ok(other?),
-    })?;
-    row.try_into()
+        other => other?.try_into(),
+    }
 }
 
-/// Applies an admin's changes to a program.
-pub fn update(conn: &mut DbConn, slug: &str, input: &UpdateProgram) -> AppResult<Program> {
+/// Applies an admin's changes to a program, in the caller's transaction.
+pub fn apply_changes(
+    conn: &mut DbConnection,
+    program: &Program,
+    input: &UpdateProgram,
+) -> AppResult<Program> {
     let name = input
         .name
         .as_deref()
@@ -234,44 +251,47 @@ pub fn update(conn: &mut DbConn, slug: &str, input: &UpdateProgram) -> AppResult
         .as_ref()
         .map(|a| a.as_ref().map(to_json).transpose())
         .transpose()?;
-    let row = write_tx(conn, |conn| {
-        let program = require(conn, slug)?;
-        let changes = ProgramChanges {
-            name: name.as_deref(),
-            time_zone: time_zone.as_ref().map(|tz| tz.name()),
-            point_name: point_name.as_deref(),
-            point_value: point_value.as_deref(),
-            auto_enrol: input.auto_enrol,
-            tier_policy: None,
-            expiry_policy: expiry.as_ref().map(|e| Some(e.as_str())),
-            birthday_policy: birthday.as_ref().map(|b| b.as_deref()),
-            analytics_settings: analytics.as_ref().map(|a| a.as_deref()),
-            updated_at: Some(now_utc()),
-        };
-        let row = rows::update(conn, program.id, &changes)?;
-        rows::bump_config_version(conn, program.id)?;
-        Ok::<_, AppError>(row)
-    })?;
-    row.try_into()
+    let changes = ProgramChanges {
+        name: name.as_deref(),
+        time_zone: time_zone.as_ref().map(|tz| tz.name()),
+        point_name: point_name.as_deref(),
+        point_value: point_value.as_deref(),
+        auto_enrol: input.auto_enrol,
+        tier_policy: None,
+        expiry_policy: expiry.as_ref().map(|e| Some(e.as_str())),
+        birthday_policy: birthday.as_ref().map(|b| b.as_deref()),
+        analytics_settings: analytics.as_ref().map(|a| a.as_deref()),
+        updated_at: Some(now_utc()),
+    };
+    save(conn, program, &changes)
 }
 
-/// Replaces the program's tier ladder (`None` removes tiers).
-pub fn set_tiers(conn: &mut DbConn, slug: &str, policy: Option<&TierPolicy>) -> AppResult<Program> {
+/// Replaces the program's tier ladder (`None` removes tiers), in the caller's transaction.
+pub fn apply_tiers(
+    conn: &mut DbConnection,
+    program: &Program,
+    policy: Option<&TierPolicy>,
+) -> AppResult<Program> {
     if let Some(policy) = policy {
         policy.check()?;
     }
     let json = policy.map(to_json).transpose()?;
-    let row = write_tx(conn, |conn| {
-        let program = require(conn, slug)?;
-        let changes = ProgramChanges {
-            tier_policy: Some(json.as_deref()),
-            updated_at: Some(now_utc()),
-            ..ProgramChanges::default()
-        };
-        let row = rows::update(conn, program.id, &changes)?;
-        rows::bump_config_version(conn, program.id)?;
-        Ok::<_, AppError>(row)
-    })?;
+    let changes = ProgramChanges {
+        tier_policy: Some(json.as_deref()),
+        updated_at: Some(now_utc()),
+        ..ProgramChanges::default()
+    };
+    save(conn, program, &changes)
+}
+
+/// Writes a configuration change and bumps the program's configuration version.
+fn save(
+    conn: &mut DbConnection,
+    program: &Program,
+    changes: &ProgramChanges<'_>,
+) -> AppResult<Program> {
+    let row = rows::update(conn, program.id, changes)?;
+    rows::bump_config_version(conn, program.id)?;
     row.try_into()
 }
 

@@ -3,7 +3,10 @@
 
 use chrono::NaiveDateTime;
 
+use serde_json::Value;
+
 use super::redeem::Voucher;
+use crate::audit::{self, Audited};
 use crate::db::models::members::{self as member_rows};
 use crate::db::models::rewards::{self as rows, RedemptionRow};
 use crate::db::models::stats::{self, Delta};
@@ -141,5 +144,20 @@ pub fn expire_due(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<i64> {
             })?;
             expired += i64::from(done);
         }
+    }
+}
+
+/// A voucher as the audit log keeps it: never its code, which is what a till accepts.
+impl Audited for Voucher {
+    fn subject(&self) -> String {
+        self.id.clone()
+    }
+
+    fn state(&self) -> AppResult<Value> {
+        let mut state = audit::snapshot(self)?;
+        if let Some(fields) = state.as_object_mut() {
+            fields.remove("code");
+        }
+        Ok(state)
     }
 }

@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 
 use super::{NewRule, Rule, RuleStatus};
-use crate::audit::{self, Audit, Change};
-use crate::db::{DbConn, DbConnection, now_utc, write_tx};
+use crate::audit::{self, Audit, Audited};
+use crate::db::{DbConn, now_utc, write_tx};
 use crate::engine::rule::RuleDefinition;
 use crate::error::AppResult;
 use crate::programs;
@@ -20,7 +20,7 @@ pub fn create(
     write_tx(conn, |tx| {
         let program = programs::require(tx, program)?;
         let rule = super::create(tx, &program, new, admin_id, now_utc())?;
-        record(tx, audit, program.id, "rule.create", None, &rule)?;
+        audit.changed(tx, Some(program.id), "rule.create", None, Some(&rule))?;
         Ok(rule)
     })
 }
@@ -36,9 +36,15 @@ pub fn update(
 ) -> AppResult<Rule> {
     write_tx(conn, |tx| {
         let program = programs::require(tx, program)?;
-        let before = state(&super::require(tx, program.id, slug)?)?;
+        let before = super::require(tx, program.id, slug)?;
         let rule = super::update(tx, &program, slug, definition, admin_id, now_utc())?;
-        record(tx, audit, program.id, "rule.update", Some(before), &rule)?;
+        audit.changed(
+            tx,
+            Some(program.id),
+            "rule.update",
+            Some(&before),
+            Some(&rule),
+        )?;
         Ok(rule)
     })
 }
@@ -53,40 +59,27 @@ pub fn set_status(
 ) -> AppResult<Rule> {
     write_tx(conn, |tx| {
         let program = programs::require(tx, program)?;
-        let before = state(&super::require(tx, program.id, slug)?)?;
+        let before = super::require(tx, program.id, slug)?;
         let rule = super::set_status(tx, &program, slug, status, now_utc())?;
         let action = match status {
             RuleStatus::Active => "rule.enable",
             RuleStatus::Disabled => "rule.disable",
         };
-        record(tx, audit, program.id, action, Some(before), &rule)?;
+        audit.changed(tx, Some(program.id), action, Some(&before), Some(&rule))?;
         Ok(rule)
     })
 }
 
-/// A rule as the audit log keeps it.
-fn state(rule: &Rule) -> AppResult<Value> {
-    Ok(json!({
-        "version": rule.row.version,
-        "status": rule.row.status,
-        "definition": audit::snapshot(&rule.definition)?,
-    }))
-}
+impl Audited for Rule {
+    fn subject(&self) -> String {
+        self.row.slug.clone()
+    }
 
-fn record(
-    tx: &mut DbConnection,
-    audit: &Audit,
-    program_id: i64,
-    action: &str,
-    before: Option<Value>,
-    rule: &Rule,
-) -> AppResult<()> {
-    let change = Change {
-        program_id: Some(program_id),
-        action,
-        subject: &rule.row.slug,
-        before,
-        after: Some(state(rule)?),
-    };
-    audit.record(tx, change)
+    fn state(&self) -> AppResult<Value> {
+        Ok(json!({
+            "version": self.row.version,
+            "status": self.row.status,
+            "definition": audit::snapshot(&self.definition)?,
+        }))
+    }
 }

@@ -1,12 +1,13 @@
 //! Admin accounts, managed by owners: create, list, change role and programs.
 
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::admins::{self, Account, ChangeAdmin, CreateAdmin};
+use crate::api::audited;
 use crate::api::extract::AdminUser;
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageParams};
@@ -54,11 +55,15 @@ impl From<Account> for AdminView {
 async fn create(
     state: web::Data<AppState>,
     admin: AdminUser,
+    req: HttpRequest,
     body: Json<CreateAdmin>,
 ) -> AppResult<HttpResponse> {
     admin.require_owner()?;
     let body = body.into_inner()?;
-    let account = state.run(move |conn| admins::add(conn, &body)).await?;
+    let audit = audited::by_admin(&req, &admin);
+    let account = state
+        .run(move |conn| admins::add(conn, &body, &audit))
+        .await?;
     Ok(HttpResponse::Created().json(AdminView::from(account)))
 }
 
@@ -94,14 +99,16 @@ async fn list(
 async fn update(
     state: web::Data<AppState>,
     admin: AdminUser,
+    req: HttpRequest,
     path: web::Path<i64>,
     body: Json<ChangeAdmin>,
 ) -> AppResult<HttpResponse> {
     admin.require_owner()?;
     let body = body.into_inner()?;
     let id = path.into_inner();
+    let audit = audited::by_admin(&req, &admin);
     let account = state
-        .run(move |conn| admins::change(conn, id, &body))
+        .run(move |conn| admins::change(conn, id, &body, &audit))
         .await?;
     Ok(HttpResponse::Ok().json(AdminView::from(account)))
 }

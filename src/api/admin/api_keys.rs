@@ -1,11 +1,12 @@
 //! A program's storefront keys.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::audited;
 use crate::api::extract::AdminUser;
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageParams};
@@ -47,15 +48,17 @@ struct CreatedApiKey {
 async fn create(
     state: web::Data<AppState>,
     admin: AdminUser,
+    req: HttpRequest,
     path: web::Path<String>,
     body: Json<CreateApiKey>,
 ) -> AppResult<HttpResponse> {
     admin.require_change(&path)?;
     let body = body.into_inner()?;
+    let audit = audited::by_admin(&req, &admin);
     let (row, key) = state
         .run(move |conn| {
             let program = programs::require(conn, &path)?;
-            api_keys::issue(conn, program.id, admin.id, &body)
+            api_keys::issue(conn, program.id, admin.id, &body, Some(&audit))
         })
         .await?;
     let view = ApiKeyView::from(row);
@@ -106,16 +109,18 @@ async fn list(
 async fn update(
     state: web::Data<AppState>,
     admin: AdminUser,
+    req: HttpRequest,
     path: web::Path<(String, i64)>,
     body: Json<UpdateApiKey>,
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     admin.require_change(&slug)?;
     let body = body.into_inner()?;
+    let audit = audited::by_admin(&req, &admin);
     let row = state
         .run(move |conn| {
             let program = programs::require(conn, &slug)?;
-            api_keys::update(conn, program.id, id, &body)
+            api_keys::update(conn, program.id, id, &body, &audit)
         })
         .await?;
     Ok(HttpResponse::Ok().json(ApiKeyView::from(row)))
@@ -131,14 +136,16 @@ async fn update(
 async fn revoke(
     state: web::Data<AppState>,
     admin: AdminUser,
+    req: HttpRequest,
     path: web::Path<(String, i64)>,
 ) -> AppResult<HttpResponse> {
     admin.require_change(&path.0)?;
     let (slug, id) = path.into_inner();
+    let audit = audited::by_admin(&req, &admin);
     let row = state
         .run(move |conn| {
             let program = programs::require(conn, &slug)?;
-            api_keys::revoke(conn, program.id, id)
+            api_keys::revoke(conn, program.id, id, &audit)
         })
         .await?;
     Ok(HttpResponse::Ok().json(ApiKeyView::from(row)))

@@ -1,10 +1,11 @@
 //! A program's badges: create, list, show, change, disable, enable, and grant one to members who
 //! already qualify.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::api::audited;
 use crate::api::extract::AdminUser;
 use crate::api::query::Query;
 use crate::db::now_utc;
@@ -55,6 +56,7 @@ struct GrantParams {
 async fn grant(
     state: web::Data<AppState>,
     admin: AdminUser,
+    req: HttpRequest,
     path: web::Path<(String, String)>,
     params: Query<GrantParams>,
 ) -> AppResult<HttpResponse> {
@@ -62,11 +64,12 @@ async fn grant(
     let (program, slug) = path.into_inner();
     let dry_run = params.dry_run;
     let shared = state.clone();
+    let audit = audited::by_admin(&req, &admin);
     let result = state
         .run(move |conn| {
             let program = programs::require(conn, &program)?;
             let config = shared.game.get(conn, &program)?;
-            retro::grant(conn, &program, &config, &slug, dry_run, now_utc())
+            retro::grant(conn, &program, &config, &slug, dry_run, now_utc(), &audit)
         })
         .await?;
     Ok(HttpResponse::Ok().json(result))

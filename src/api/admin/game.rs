@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::pagination::{Page, PageParams};
 use crate::api::views::utc;
+use crate::audit::Audit;
 use crate::error::AppResult;
 use crate::gamification::admin;
 use crate::gamification::elements::{self, Definition, Element, NewElement};
@@ -57,10 +58,11 @@ pub async fn create<D: Definition + ToSchema>(
     state: web::Data<AppState>,
     program: String,
     body: Value,
+    audit: Audit,
 ) -> AppResult<HttpResponse> {
     let new = NewElement::<D>::from_json(body)?;
     let element = state
-        .run(move |conn| admin::create_element(conn, &program, &new))
+        .run(move |conn| admin::create_element(conn, &program, &new, &audit))
         .await?;
     Ok(HttpResponse::Created().json(ElementView::from(element)))
 }
@@ -109,9 +111,10 @@ pub async fn update<D: Definition + ToSchema>(
     program: String,
     slug: String,
     definition: D,
+    audit: Audit,
 ) -> AppResult<HttpResponse> {
     let element = state
-        .run(move |conn| admin::update_element(conn, &program, &slug, &definition))
+        .run(move |conn| admin::update_element(conn, &program, &slug, &definition, &audit))
         .await?;
     Ok(HttpResponse::Ok().json(ElementView::from(element)))
 }
@@ -121,9 +124,10 @@ pub async fn set_status<D: Definition + ToSchema>(
     program: String,
     slug: String,
     status: RuleStatus,
+    audit: Audit,
 ) -> AppResult<HttpResponse> {
     let element = state
-        .run(move |conn| admin::set_element_status::<D>(conn, &program, &slug, status))
+        .run(move |conn| admin::set_element_status::<D>(conn, &program, &slug, status, &audit))
         .await?;
     Ok(HttpResponse::Ok().json(ElementView::from(element)))
 }
@@ -155,11 +159,12 @@ macro_rules! element_routes {
         }
 
         mod element {
-            use actix_web::{HttpResponse, get, post, put, web};
+            use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
             use serde_json::Value;
 
             use super::$definition;
             use $crate::api::admin::game::{self, ElementListParams, ElementView};
+            use $crate::api::audited;
             use $crate::api::json::Json;
             use $crate::api::pagination::Page;
             use $crate::api::query::Query;
@@ -180,11 +185,13 @@ macro_rules! element_routes {
             pub(super) async fn create(
                 state: web::Data<AppState>,
                 admin: AdminUser,
+                req: HttpRequest,
                 path: web::Path<String>,
                 body: Json<Value>,
             ) -> AppResult<HttpResponse> {
                 admin.require_change(&path)?;
-                game::create::<$definition>(state, path.into_inner(), body.into_inner()?).await
+                let audit = audited::by_admin(&req, &admin);
+                game::create::<$definition>(state, path.into_inner(), body.into_inner()?, audit).await
             }
 
             #[utoipa::path(tag = "admin", security(("admin_jwt" = [])),
@@ -233,12 +240,14 @@ macro_rules! element_routes {
             pub(super) async fn update(
                 state: web::Data<AppState>,
                 admin: AdminUser,
+                req: HttpRequest,
                 path: web::Path<(String, String)>,
                 body: Json<$definition>,
             ) -> AppResult<HttpResponse> {
                 admin.require_change(&path.0)?;
                 let (program, slug) = path.into_inner();
-                game::update(state, program, slug, body.into_inner()?).await
+                let audit = audited::by_admin(&req, &admin);
+                game::update(state, program, slug, body.into_inner()?, audit).await
             }
 
             #[utoipa::path(tag = "admin", security(("admin_jwt" = [])),
@@ -252,11 +261,13 @@ macro_rules! element_routes {
             pub(super) async fn disable(
                 state: web::Data<AppState>,
                 admin: AdminUser,
+                req: HttpRequest,
                 path: web::Path<(String, String)>,
             ) -> AppResult<HttpResponse> {
                 admin.require_change(&path.0)?;
                 let (program, slug) = path.into_inner();
-                game::set_status::<$definition>(state, program, slug, RuleStatus::Disabled).await
+                let audit = audited::by_admin(&req, &admin);
+                game::set_status::<$definition>(state, program, slug, RuleStatus::Disabled, audit).await
             }
 
             #[utoipa::path(tag = "admin", security(("admin_jwt" = [])),
@@ -270,11 +281,13 @@ macro_rules! element_routes {
             pub(super) async fn enable(
                 state: web::Data<AppState>,
                 admin: AdminUser,
+                req: HttpRequest,
                 path: web::Path<(String, String)>,
             ) -> AppResult<HttpResponse> {
                 admin.require_change(&path.0)?;
                 let (program, slug) = path.into_inner();
-                game::set_status::<$definition>(state, program, slug, RuleStatus::Active).await
+                let audit = audited::by_admin(&req, &admin);
+                game::set_status::<$definition>(state, program, slug, RuleStatus::Active, audit).await
             }
         }
     };

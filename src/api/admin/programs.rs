@@ -1,8 +1,9 @@
 //! Creating, listing and changing programs.
 
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::audited;
 use crate::api::extract::AdminUser;
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageParams};
@@ -29,11 +30,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
 async fn create(
     state: web::Data<AppState>,
     admin: AdminUser,
+    req: HttpRequest,
     body: Json<CreateProgram>,
 ) -> AppResult<HttpResponse> {
     admin.require_owner()?;
     let body = body.into_inner()?;
-    let program = state.run(move |conn| programs::create(conn, &body)).await?;
+    let audit = audited::by_admin(&req, &admin);
+    let program = state
+        .run(move |conn| programs::admin::create(conn, &body, &audit))
+        .await?;
     Ok(HttpResponse::Created().json(ProgramView::from(program)))
 }
 
@@ -84,13 +89,15 @@ async fn show(
 async fn update(
     state: web::Data<AppState>,
     admin: AdminUser,
+    req: HttpRequest,
     path: web::Path<String>,
     body: Json<UpdateProgram>,
 ) -> AppResult<HttpResponse> {
     admin.require_change(&path)?;
     let body = body.into_inner()?;
+    let audit = audited::by_admin(&req, &admin);
     let program = state
-        .run(move |conn| programs::update(conn, &path, &body))
+        .run(move |conn| programs::admin::update(conn, &path, &body, &audit))
         .await?;
     Ok(HttpResponse::Ok().json(ProgramView::from(program)))
 }

@@ -1,12 +1,13 @@
 //! A program's rewards catalogue.
 
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::audited;
 use crate::api::extract::AdminUser;
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageParams};
@@ -92,13 +93,15 @@ struct NewReward {
 async fn create(
     state: web::Data<AppState>,
     admin: AdminUser,
+    req: HttpRequest,
     path: web::Path<String>,
     body: Json<Value>,
 ) -> AppResult<HttpResponse> {
     admin.require_change(&path)?;
     let body = body.into_inner()?;
+    let audit = audited::by_admin(&req, &admin);
     let (program, reward) = state
-        .run(move |conn| rewards::admin::create(conn, &path, body))
+        .run(move |conn| rewards::admin::create(conn, &path, body, &audit))
         .await?;
     Ok(HttpResponse::Created().json(RewardView::new(&program, reward)))
 }
@@ -169,14 +172,16 @@ async fn show(
 async fn update(
     state: web::Data<AppState>,
     admin: AdminUser,
+    req: HttpRequest,
     path: web::Path<(String, String)>,
     body: Json<RewardDefinition>,
 ) -> AppResult<HttpResponse> {
     admin.require_change(&path.0)?;
     let body = body.into_inner()?;
     let (program, slug) = path.into_inner();
+    let audit = audited::by_admin(&req, &admin);
     let (program, reward) = state
-        .run(move |conn| rewards::admin::update(conn, &program, &slug, &body))
+        .run(move |conn| rewards::admin::update(conn, &program, &slug, &body, &audit))
         .await?;
     Ok(HttpResponse::Ok().json(RewardView::new(&program, reward)))
 }

@@ -1,11 +1,12 @@
 //! A program's tier ladder, and members' levels.
 
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::audited;
 use crate::api::extract::AdminUser;
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageParams};
@@ -60,13 +61,15 @@ async fn show(
 async fn replace(
     state: web::Data<AppState>,
     admin: AdminUser,
+    req: HttpRequest,
     path: web::Path<String>,
     body: Json<TierPolicy>,
 ) -> AppResult<HttpResponse> {
     admin.require_change(&path)?;
     let body = body.into_inner()?;
+    let audit = audited::by_admin(&req, &admin);
     let program = state
-        .run(move |conn| programs::set_tiers(conn, &path, Some(&body)))
+        .run(move |conn| programs::admin::set_tiers(conn, &path, Some(&body), &audit))
         .await?;
     Ok(HttpResponse::Ok().json(program.tiers))
 }
@@ -79,11 +82,13 @@ async fn replace(
 async fn remove(
     state: web::Data<AppState>,
     admin: AdminUser,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     admin.require_change(&path)?;
+    let audit = audited::by_admin(&req, &admin);
     state
-        .run(move |conn| programs::set_tiers(conn, &path, None))
+        .run(move |conn| programs::admin::set_tiers(conn, &path, None, &audit))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -111,6 +116,7 @@ struct SetTier {
 async fn set_member_tier(
     state: web::Data<AppState>,
     admin: AdminUser,
+    req: HttpRequest,
     path: web::Path<(String, String)>,
     body: Json<SetTier>,
 ) -> AppResult<HttpResponse> {
@@ -124,6 +130,7 @@ async fn set_member_tier(
     } = body;
     let reason = domain::text("reason", &reason, 500)?;
     let shared = state.clone();
+    let audit = audited::by_admin(&req, &admin);
     let view = state
         .run(move |conn| {
             let manual = ManualTier {
@@ -133,7 +140,7 @@ async fn set_member_tier(
                 admin_id: admin.id,
             };
             let (program, member) =
-                admin::set_member_tier(conn, &shared.game, &slug, &external_id, &manual)?;
+                admin::set_member_tier(conn, &shared.game, &slug, &external_id, &manual, &audit)?;
             MemberView::load(conn, &program, member)
         })
         .await?;

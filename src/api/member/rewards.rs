@@ -121,6 +121,7 @@ async fn redeem(
         body,
         Source::Member,
         keyed,
+        None,
     )
     .await?;
     Ok(idempotent::respond(reply))

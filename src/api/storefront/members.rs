@@ -11,12 +11,10 @@ use crate::api::query::Query;
 use crate::api::views::{EntryView, MemberView, TokenView};
 use crate::api::{idempotent, member_actions};
 use crate::auth::Scope;
-use crate::db::now_utc;
 use crate::error::{AppResult, Problem};
-use crate::idempotency::{self, Caller, Done};
+use crate::idempotency::Caller;
 use crate::ledger::posting::Cause;
-use crate::members::{self, EnrolMember, UpdateMember};
-use crate::programs;
+use crate::members::{EnrolMember, UpdateMember};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -50,18 +48,8 @@ async fn enrol(
         "members.enrol",
         &body,
     )?;
-    let reply = state
-        .run(move |conn| {
-            idempotency::execute(conn, keyed.as_ref(), 201, |tx| {
-                let program = programs::by_id(tx, store.program_id)?;
-                let member = members::enrol(tx, store.program_id, &body, now_utc())?;
-                Ok(Done {
-                    body: MemberView::load(tx, &program, member)?,
-                    entry_id: None,
-                })
-            })
-        })
-        .await?;
+    let audit = audited::by_key(&req, &store);
+    let reply = member_actions::enrol(&state, store.program_id, body, keyed, audit).await?;
     Ok(idempotent::respond(reply))
 }
 

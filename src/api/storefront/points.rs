@@ -9,10 +9,9 @@ use crate::api::json::Json;
 use crate::api::views::PointsMovement;
 use crate::api::{idempotent, member_actions};
 use crate::auth::Scope;
-use crate::db::now_utc;
 use crate::error::{AppResult, Problem};
-use crate::idempotency::{self, Caller, Done};
-use crate::members::points::{self, Actor, AdjustPoints, RedeemPoints};
+use crate::idempotency::Caller;
+use crate::members::points::{Actor, AdjustPoints, RedeemPoints};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -47,24 +46,16 @@ async fn redeem(
         "points.redeem",
         &body,
     )?;
-    let reply = state
-        .run(move |conn| {
-            idempotency::execute(conn, Some(&keyed), 201, |tx| {
-                let posted = points::redeem(
-                    tx,
-                    store.program_id,
-                    &path,
-                    &body,
-                    Actor::ApiKey(store.key_id),
-                    now_utc(),
-                )?;
-                Ok(Done {
-                    entry_id: Some(posted.entry.id),
-                    body: PointsMovement::from(posted),
-                })
-            })
-        })
-        .await?;
+    let reply = member_actions::redeem(
+        &state,
+        store.program_id,
+        path.into_inner(),
+        keyed,
+        body,
+        Actor::ApiKey(store.key_id),
+        audited::by_key(&req, &store),
+    )
+    .await?;
     Ok(idempotent::respond(reply))
 }
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::api::audited;
 use crate::api::extract::Storefront;
 use crate::api::idempotent;
 use crate::api::json::{Json, OptionalJson};
@@ -64,9 +65,17 @@ async fn redeem(
     let source = Source::Storefront {
         api_key_id: store.key_id,
     };
-    let reply =
-        redemption_actions::redeem(&state, store.program_id, member.id, body, source, keyed)
-            .await?;
+    let audit = audited::by_key(&req, &store);
+    let reply = redemption_actions::redeem(
+        &state,
+        store.program_id,
+        member.id,
+        body,
+        source,
+        keyed,
+        Some(audit),
+    )
+    .await?;
     Ok(idempotent::respond(reply))
 }
 
@@ -144,6 +153,7 @@ async fn use_voucher(
         path.into_inner(),
         order_id,
         keyed,
+        audited::by_key(&req, &store),
     )
     .await?;
     Ok(idempotent::respond(reply))
@@ -176,9 +186,16 @@ async fn cancel(
         reason: Some("voucher cancelled".into()),
         ..Cause::default()
     };
-    let reply =
-        redemption_actions::cancel(&state, store.program_id, path.into_inner(), cause, keyed)
-            .await?;
+    let audit = audited::by_key(&req, &store);
+    let reply = redemption_actions::cancel(
+        &state,
+        store.program_id,
+        path.into_inner(),
+        cause,
+        keyed,
+        audit,
+    )
+    .await?;
     Ok(idempotent::respond(reply))
 }
 

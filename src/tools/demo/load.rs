@@ -55,7 +55,7 @@ pub fn configure(
         scopes: scopes.iter().map(|s| s.to_string()).collect(),
         rate_limit: None,
     };
-    let (_, key) = api_keys::issue(conn, program.id, admin_id, &key_input)?;
+    let (_, key) = api_keys::issue(conn, program.id, admin_id, &key_input, None)?;
     let program = programs::by_id(conn, program.id)?;
     Ok((program, key))
 }
