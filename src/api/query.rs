@@ -33,7 +33,10 @@ pub fn parse<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
         .clone()
         .find(|(key, value)| key.contains('\0') || value.contains('\0'))
     {
-        let field = key.replace('\0', "\\0");
+        let field = match key.replace('\0', "\\0") {
+            empty if empty.is_empty() => "\"\"".to_owned(),
+            named => named,
+        };
         return Err(AppError::invalid(
             field.clone(),
             format!("{field}: must not contain NUL characters"),
