@@ -153,7 +153,12 @@ pub fn list(conn: &mut DbConnection, after: Option<i64>, limit: i64) -> AppResul
 /// The admin whose email and password these are, or `None`. Takes the same time whether or
 /// not the email exists. Call it off the async threads.
 pub fn authenticate(conn: &mut DbConn, email: &str, password: &str) -> AppResult<Option<Admin>> {
-    match rows::find_by_email(conn, email.trim())? {
+    // No admin's email has a NUL, and PostgreSQL refuses one in a query: no look-up.
+    let found = match email.contains('\0') {
+        true => None,
+        false => rows::find_by_email(conn, email.trim())?,
+    };
+    match found {
         Some(admin) if password::verify(password, &admin.password_hash) => Ok(Some(admin)),
         Some(_) => Ok(None),
         None => {

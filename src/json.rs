@@ -73,8 +73,14 @@ fn describe(prefix: &str, path: &str, error: serde_json::Error) -> AppError {
             let unknown = message
                 .strip_prefix("unknown field `")
                 .and_then(|rest| rest.split('`').next());
-            let field = match (path, missing.or(unknown)) {
-                (".", Some(name)) => name.to_owned(),
+            // A field named by the empty string is shown as `""`, never as no field at all.
+            let named = missing.or(unknown).map(|name| match name {
+                "" => "\"\"",
+                name => name,
+            });
+            let field = match (path, named) {
+                ("." | "", Some(name)) => name.to_owned(),
+                (parent, Some(name @ "\"\"")) => format!("{}.{name}", parent.trim_end_matches('.')),
                 (parent, Some(name)) if !parent.ends_with(name) => format!("{parent}.{name}"),
                 (".", None) => "body".to_owned(),
                 (parent, _) => parent.to_owned(),
@@ -131,6 +137,16 @@ mod tests {
             field_of(r#"{"points": 1, "items": [], "pionts": 2}"#),
             "pionts"
         );
+    }
+
+    #[test]
+    fn an_unknown_field_named_by_the_empty_string_is_named_as_such() {
+        assert_eq!(field_of(r#"{"points": 1, "items": [], "": 2}"#), r#""""#);
+        let value = serde_json::json!({"points": 1, "items": [], "": 2});
+        match from_value::<Body>(value, "rules[3].") {
+            Err(AppError::Validation(field)) => assert_eq!(field.field, r#"rules[3]."""#),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

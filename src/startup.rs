@@ -141,6 +141,7 @@ fn server(
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi))
             .default_service(web::to(unmatched::unmatched))
             .wrap(from_fn(unmatched::head_as_get))
+            .wrap(from_fn(api::nul_path::refuse))
             .wrap(from_fn(api::rate_limit::send_usage))
             .wrap(prometheus.clone())
             .wrap(from_fn(echo_request_id))

@@ -73,9 +73,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
     }
 }
 
-/// Parses a body, which must be an object: serde would read an array into a struct, field by
-/// position.
-fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+/// Parses a body as the extractors do; it must be an object: serde would read an array into a
+/// struct, field by position.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return Err(AppError::invalid("body", "body: expected an object"));
     }

@@ -8,6 +8,7 @@ pub mod idempotent;
 pub mod json;
 mod member;
 mod member_actions;
+pub mod nul_path;
 mod openapi;
 mod ops;
 pub mod pagination;
@@ -16,6 +17,8 @@ pub mod query;
 pub mod rate_limit;
 mod redemption_actions;
 mod storefront;
+#[cfg(test)]
+mod tests_hostile;
 pub mod unmatched;
 mod views;
 

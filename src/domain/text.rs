@@ -49,7 +49,7 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
 pub fn email(field: &str, value: &str) -> Result<String, Invalid> {
     let email = value.trim().to_lowercase();
     let shaped = email.len() <= 254
-        && !email.chars().any(char::is_whitespace)
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
                 && domain.contains('.')
@@ -112,6 +112,13 @@ mod tests {
         );
         assert!(email("email", "not-an-email").is_err());
         assert!(email("email", "a@b").is_err());
+    }
+
+    #[test]
+    fn an_email_with_a_control_character_is_refused() {
+        // PostgreSQL cannot store a NUL: it made enrolling such an email a 500.
+        assert!(email("email", "a\0b@example.com").is_err());
+        assert!(email("email", "a@exa\u{7}mple.com").is_err());
     }
 
     #[test]

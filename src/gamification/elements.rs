@@ -22,6 +22,7 @@ use crate::db::{DbConnection, is_unique_violation};
 use crate::domain::Invalid;
 use crate::engine::badges::{BadgeContext, BadgeDefinition, Criterion};
 use crate::engine::challenges::{ChallengeDefinition, Goal};
+use crate::engine::game::GameConfig;
 use crate::engine::leaderboards::{LeaderboardDefinition, LeaderboardPeriod};
 use crate::engine::streaks::StreakDefinition;
 use crate::engine::windows::CompiledWindow;
@@ -67,24 +68,30 @@ impl References {
 
 /// The active elements definitions may name.
 pub fn references(conn: &mut DbConnection, program: &Program) -> AppResult<References> {
-    let config = config::load(conn, program)?;
-    Ok(References {
-        streaks: config
-            .streaks
-            .iter()
-            .map(|s| (s.slug.clone(), s.id))
-            .collect(),
-        badges: config
-            .badges
-            .iter()
-            .map(|b| (b.slug.clone(), b.id))
-            .collect(),
-        challenges: config
-            .challenges
-            .iter()
-            .map(|c| (c.slug.clone(), c.window))
-            .collect(),
-    })
+    Ok(References::of(&config::load(conn, program)?))
+}
+
+impl References {
+    /// The elements of a compiled configuration, by slug.
+    pub fn of(config: &GameConfig) -> References {
+        References {
+            streaks: config
+                .streaks
+                .iter()
+                .map(|s| (s.slug.clone(), s.id))
+                .collect(),
+            badges: config
+                .badges
+                .iter()
+                .map(|b| (b.slug.clone(), b.id))
+                .collect(),
+            challenges: config
+                .challenges
+                .iter()
+                .map(|c| (c.slug.clone(), c.window))
+                .collect(),
+        }
+    }
 }
 
 /// An active element that names the element `(kind, slug)`: its kind and slug.

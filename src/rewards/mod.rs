@@ -147,7 +147,11 @@ pub struct Reward {
 
 impl RewardDefinition {
     /// Checks the definition against the program; errors name the field.
-    fn columns(&self, program: &Program, now: NaiveDateTime) -> AppResult<RewardColumns> {
+    pub(crate) fn columns(
+        &self,
+        program: &Program,
+        now: NaiveDateTime,
+    ) -> AppResult<RewardColumns> {
         let name = domain::text("name", &self.name, 200)?;
         let description = self
             .description

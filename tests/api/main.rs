@@ -18,6 +18,7 @@ mod game_admin;
 mod game_beauty;
 mod game_coffee;
 mod helpers;
+mod hostile;
 mod idempotency;
 mod instances;
 mod ledger;

@@ -28,11 +28,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct SpanParams {
+pub(crate) struct SpanParams {
     /// First day, program time (`YYYY-MM-DD`); default 29 days before `to`.
-    from: Option<NaiveDate>,
+    pub(crate) from: Option<NaiveDate>,
     /// Last day, program time; default today.
-    to: Option<NaiveDate>,
+    pub(crate) to: Option<NaiveDate>,
 }
 
 /// The program's summary: members, purchases, points, liability, tiers, vouchers, referrals
@@ -65,7 +65,7 @@ async fn summary(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct CohortParams {
+pub(crate) struct CohortParams {
     /// Months shown, up to this one: default 12, at most 36.
     months: Option<u32>,
 }

@@ -24,15 +24,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct AuditParams {
+pub(crate) struct AuditParams {
     /// Only this program's rows (a program slug).
     program: Option<String>,
     /// Only this actor's rows: `admin:ID` or `key:ID`.
     actor: Option<String>,
     /// Only rows at or after this time (RFC 3339).
     since: Option<DateTime<Utc>>,
-    limit: Option<i64>,
-    cursor: Option<String>,
+    pub(crate) limit: Option<i64>,
+    pub(crate) cursor: Option<String>,
 }
 
 /// One change: who, when, what, before and after, and the request (its `X-Request-Id`).

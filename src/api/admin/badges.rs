@@ -37,7 +37,7 @@ super::game::element_routes! {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct GrantParams {
+pub(crate) struct GrantParams {
     /// Count who would get it, and write nothing.
     #[serde(default)]
     dry_run: bool,

@@ -34,7 +34,7 @@ super::game::element_routes! {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct StandingsParams {
+pub(crate) struct StandingsParams {
     /// A period key (`2026-W47`, `2026-10`, `lifetime`); default the current period.
     period: Option<String>,
     /// A member's external id: its rank and neighbours too.

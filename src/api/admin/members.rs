@@ -41,12 +41,12 @@ async fn program_id(state: &web::Data<AppState>, slug: String) -> AppResult<i64>
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct MemberSearch {
+pub(crate) struct MemberSearch {
     /// Matches the start of the external id or email, or any part of the name (any case).
     q: Option<String>,
     status: Option<MemberStatus>,
-    limit: Option<i64>,
-    cursor: Option<String>,
+    pub(crate) limit: Option<i64>,
+    pub(crate) cursor: Option<String>,
 }
 
 /// The program's members in enrolment order, optionally searched and filtered by status.

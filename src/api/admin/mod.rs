@@ -2,18 +2,18 @@
 
 mod access;
 mod admins;
-mod analytics;
+pub(super) mod analytics;
 mod api_keys;
-mod audit;
+pub(super) mod audit;
 mod auth;
-mod badges;
+pub(super) mod badges;
 mod challenges;
-mod game;
-mod leaderboards;
-mod members;
+pub(super) mod game;
+pub(super) mod leaderboards;
+pub(super) mod members;
 mod programs;
 pub mod rewards;
-mod rules;
+pub(super) mod rules;
 mod streaks;
 mod tiers;
 

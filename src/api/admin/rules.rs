@@ -69,11 +69,11 @@ pub struct RuleVersionView {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct RuleListParams {
+pub(crate) struct RuleListParams {
     #[param(inline)]
     status: Option<RuleStatus>,
-    limit: Option<i64>,
-    cursor: Option<String>,
+    pub(crate) limit: Option<i64>,
+    pub(crate) cursor: Option<String>,
 }
 
 /// Creates a rule. The body is the rule's `slug` beside its definition.

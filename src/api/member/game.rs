@@ -98,7 +98,7 @@ async fn join_challenge(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct LeaderboardParams {
+pub(crate) struct LeaderboardParams {
     /// A period key (`2026-W47`); default the current period.
     period: Option<String>,
 }

@@ -1,6 +1,6 @@
 //! A member's own views (member JWT in `Authorization: Bearer`).
 
-mod game;
+pub(super) mod game;
 
 use actix_web::{HttpResponse, get, web};
 use utoipa_actix_web::service_config::ServiceConfig;
