@@ -15,6 +15,7 @@ pub mod problems_doc;
 pub mod query;
 pub mod rate_limit;
 mod redemption_actions;
+pub mod schema_rules;
 mod storefront;
 pub mod unmatched;
 mod views;

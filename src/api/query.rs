@@ -22,6 +22,13 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let pairs = form_urlencoded::parse(req.query_string().as_bytes());
+        // PostgreSQL cannot take a NUL character in a string.
+        if let Some((name, _)) = pairs.clone().find(|(_, value)| value.contains('\0')) {
+            return std::future::ready(Err(AppError::invalid(
+                name.to_string(),
+                format!("{name}: must not contain a NUL character"),
+            )));
+        }
         let deserializer = serde_urlencoded::Deserializer::new(pairs);
         std::future::ready(
             serde_path_to_error::deserialize(deserializer)
