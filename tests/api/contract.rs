@@ -75,21 +75,23 @@ async fn a_whole_number_written_with_a_fraction_is_that_integer() {
     let response = app
         .store(&shop, Method::POST, "/v1/members/ana/points/adjust")
         .header("content-type", "application/json")
+        .header("idempotency-key", "whole-1")
         .body(r#"{"points": 7.0, "reason": "goodwill"}"#)
         .send()
         .await
         .unwrap();
     assert_eq!(
         response.status(),
-        StatusCode::OK,
+        StatusCode::CREATED,
         "{}",
         body(response).await
     );
-    assert_eq!(app.member(&shop, "ana").await["balance"], 7);
+    assert_eq!(app.member(&shop, "ana").await["balance"]["available"], 7);
 
     let response = app
         .store(&shop, Method::POST, "/v1/members/ana/points/adjust")
         .header("content-type", "application/json")
+        .header("idempotency-key", "whole-2")
         .body(r#"{"points": 7.5, "reason": "goodwill"}"#)
         .send()
         .await
