@@ -38,17 +38,55 @@ pub fn take_slug(
     Ok((crate::domain::slug(&format!("{prefix}slug"), &slug)?, body))
 }
 
-/// Parses JSON text into `T`.
+/// Parses JSON text into `T`. A number written with a zero fraction (`7.0`) is the integer
+/// it equals, as JSON Schema reads it; a NUL character anywhere is refused (PostgreSQL
+/// cannot store one), naming the field.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        describe("", &path, error.into_inner())
-    })?;
-    deserializer
-        .end()
-        .map_err(|e| AppError::MalformedJson(without_position(&e)))?;
-    Ok(value)
+    let mut value: Value =
+        serde_json::from_slice(bytes).map_err(|error| describe("", ".", error))?;
+    normalise(&mut value, "")?;
+    from_value(value, "")
+}
+
+/// The largest integer a float spells exactly.
+const EXACT_FLOAT_INTEGER: f64 = 9_007_199_254_740_992.0;
+
+fn normalise(value: &mut Value, path: &str) -> Result<(), AppError> {
+    let field = || if path.is_empty() { "body" } else { path };
+    match value {
+        Value::Number(n) => {
+            let whole = n.as_f64().filter(|f| n.is_f64() && f.fract() == 0.0);
+            if let Some(f) = whole.filter(|f| f.abs() <= EXACT_FLOAT_INTEGER) {
+                // Exact: the float is an integer no larger than 2^53.
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::String(s) if s.contains('\0') => return Err(nul(field())),
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                normalise(item, &format!("{}[{i}]", field()))?;
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                let inner = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                if key.contains('\0') {
+                    return Err(nul(&inner));
+                }
+                normalise(item, &inner)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn nul(field: &str) -> AppError {
+    AppError::invalid(field, format!("{field}: must not contain a NUL character"))
 }
 
 /// Converts a JSON value into `T`; field names in errors start with `prefix` (`rules[2].`).
@@ -147,6 +185,21 @@ mod tests {
             Err(AppError::Validation(field)) => assert_eq!(field.field, r#"rules[3]."""#),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn whole_floats_are_integers_and_nul_is_refused() {
+        let body: Body = parse(br#"{"points": 7.0, "items": [{"quantity": 2.0}]}"#).unwrap();
+        assert_eq!((body.points, body.items[0].quantity), (7, 2));
+        assert_eq!(field_of(r#"{"points": 7.5, "items": []}"#), "points");
+        assert_eq!(
+            field_of(r#"{"points": 1, "items": [{"quantity": 1e300}]}"#),
+            "items[0].quantity"
+        );
+        assert_eq!(
+            field_of(r#"{"points": 1, "items": [], "x": {"a": ["\u0000"]}}"#),
+            "x.a[0]"
+        );
     }
 
     #[test]

@@ -135,13 +135,17 @@ fn server(
                 .configure(api::routes)
                 .split_for_parts();
         api::problems_doc::complete(&mut openapi);
+        let document = api::schema_rules::document(&openapi);
         let routes = web::Data::new(RouteTable::new(&openapi));
         app.app_data(routes)
             .service(web::redirect("/docs", "/docs/").permanent())
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi))
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .external_urls_from_iter_unchecked([("/openapi.json", document)]),
+            )
             .default_service(web::to(unmatched::unmatched))
             .wrap(from_fn(unmatched::head_as_get))
-            .wrap(from_fn(api::nul_path::refuse))
+            .wrap(from_fn(unmatched::refuse_nul_in_path))
             .wrap(from_fn(api::rate_limit::send_usage))
             .wrap(prometheus.clone())
             .wrap(from_fn(echo_request_id))

@@ -43,7 +43,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
-/// A JSON body that may be left out: no body at all is `None`; any other body is read as
+/// A JSON body that may be left out: no body at all, or `null`, is `None`; any other body is read as
 /// [`Json`] reads it (a wrong content type or an unknown field is refused, not ignored), and
 /// its failure is reported as late.
 pub struct OptionalJson<T>(Result<Option<T>, AppError>);
@@ -64,7 +64,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
         Box::pin(async move {
             let read = match body.await {
                 Err(error) => Err(unreadable(error)),
-                Ok(bytes) if bytes.is_empty() => Ok(None),
+                Ok(bytes) if bytes.trim_ascii().is_empty() || bytes.trim_ascii() == b"null" => {
+                    Ok(None)
+                }
                 Ok(_) if !is_json => Err(not_json()),
                 Ok(bytes) => parse(&bytes).map(Some),
             };

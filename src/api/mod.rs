@@ -8,7 +8,6 @@ pub mod idempotent;
 pub mod json;
 mod member;
 mod member_actions;
-pub mod nul_path;
 mod openapi;
 mod ops;
 pub mod pagination;
@@ -16,6 +15,7 @@ pub mod problems_doc;
 pub mod query;
 pub mod rate_limit;
 mod redemption_actions;
+pub mod schema_rules;
 mod storefront;
 #[cfg(test)]
 mod tests_hostile;

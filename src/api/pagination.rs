@@ -14,7 +14,8 @@ pub const MAX_LIMIT: i64 = 200;
 pub struct PageParams {
     /// Items per page: 50 by default, at most 200 (larger values are capped).
     pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (digits); empty for the first page.
+    #[param(pattern = r"^([0-9]{1,18})?$")]
     pub cursor: Option<String>,
 }
 
@@ -23,14 +24,20 @@ impl PageParams {
         self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
     }
 
-    /// The id the page starts after (or before, for newest-first lists).
+    /// The id the page starts after (or before, for newest-first lists): the digits of an id,
+    /// as the document's pattern says.
     pub fn cursor_id(&self) -> Result<Option<i64>, AppError> {
         self.cursor
             .as_deref()
+            .filter(|c| !c.is_empty())
             .map(|c| {
-                c.parse::<i64>().map_err(|_| {
-                    AppError::invalid("cursor", "cursor: not a cursor this API issued")
-                })
+                let digits = (1..=18).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_digit());
+                digits
+                    .then(|| c.parse::<i64>().ok())
+                    .flatten()
+                    .ok_or_else(|| {
+                        AppError::invalid("cursor", "cursor: not a cursor this API issued")
+                    })
             })
             .transpose()
     }

@@ -1,7 +1,7 @@
 //! What a request that no route takes is answered: 405 with `Allow` when its path exists with
 //! other methods, else 404; and `HEAD` on every `GET` route.
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
@@ -44,15 +44,27 @@ impl RouteTable {
         RouteTable { routes }
     }
 
+    /// The name of the variable segment at `index` of `path` (`program` for 4 in
+    /// `/v1/admin/programs/{program}`), by the route that matches it.
+    fn segment_name(&self, path: &str, index: usize) -> Option<String> {
+        let (def, _) = self.best(path)?;
+        let segment = def.pattern()?.split('/').nth(index)?;
+        let name = segment.strip_prefix('{')?.strip_suffix('}')?;
+        Some(name.to_owned())
+    }
+
+    fn best(&self, path: &str) -> Option<&(ResourceDef, Vec<Method>)> {
+        self.routes
+            .iter()
+            .filter(|(def, _)| def.is_match(path))
+            .min_by_key(|(def, _)| def.pattern().map_or(0, |p| p.matches('{').count()))
+    }
+
     /// The methods `path` is served with, `HEAD` wherever `GET` is; empty for an unknown path.
     /// Where several routes match (`/rules/preview` and `/rules/{slug}`), the one with the
     /// fewest variable segments names them.
     fn allowed(&self, path: &str) -> Vec<Method> {
-        let best = self
-            .routes
-            .iter()
-            .filter(|(def, _)| def.is_match(path))
-            .min_by_key(|(def, _)| def.pattern().map_or(0, |p| p.matches('{').count()));
+        let best = self.best(path);
         let mut allowed = best.map(|(_, methods)| methods.clone()).unwrap_or_default();
         if allowed.contains(&Method::GET) {
             allowed.push(Method::HEAD);
@@ -102,4 +114,25 @@ pub async fn head_as_get(
         req.extensions_mut().insert(Head);
     }
     next.call(req).await
+}
+
+/// Answers a path with a NUL character (`%00`) in a segment 404, naming the segment: no slug,
+/// id or external id can hold one, and PostgreSQL refuses to compare one.
+pub async fn refuse_nul_in_path(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let path = req.path();
+    let Some(index) = path.split('/').position(|segment| segment.contains("%00")) else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let field = req
+        .app_data::<web::Data<RouteTable>>()
+        .and_then(|table| table.segment_name(path, index))
+        .unwrap_or_else(|| "path".to_owned());
+    let response = AppError::NotFound(format!(
+        "{field}: nothing here has a NUL character in its name"
+    ))
+    .error_response();
+    Ok(req.into_response(response).map_into_right_body())
 }

@@ -133,6 +133,9 @@ impl ChallengeDefinition {
         badge_id: impl Fn(&str) -> Option<i64>,
     ) -> Result<CompiledChallenge, Invalid> {
         crate::domain::text("name", &self.name, 200)?;
+        if let Some(description) = &self.description {
+            crate::domain::text("description", description, 1000)?;
+        }
         let (activity, measure, target) = match &self.goal {
             Goal::Count {
                 target,

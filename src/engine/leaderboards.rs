@@ -106,6 +106,9 @@ impl LeaderboardDefinition {
         challenge_window: impl Fn(&str) -> Option<CompiledWindow>,
     ) -> Result<CompiledLeaderboard, Invalid> {
         crate::domain::text("name", &self.name, 200)?;
+        if let Some(description) = &self.description {
+            crate::domain::text("description", description, 1000)?;
+        }
         if !(1..=100).contains(&self.size) {
             return Err(Invalid::new("size", "size: must be between 1 and 100"));
         }

@@ -76,6 +76,9 @@ pub struct CompiledStreak {
 impl StreakDefinition {
     pub fn compile(&self, id: i64, slug: &str) -> Result<CompiledStreak, Invalid> {
         crate::domain::text("name", &self.name, 200)?;
+        if let Some(description) = &self.description {
+            crate::domain::text("description", description, 1000)?;
+        }
         let activity =
             CompiledActivity::compile(&self.event_type, &self.conditions, self.rewarded_only, "")?;
         Ok(CompiledStreak {

@@ -10,6 +10,7 @@ mod auth;
 mod bench;
 mod bounds;
 mod concurrency;
+mod contract;
 mod demo;
 mod demo_time;
 mod errors;

@@ -66,8 +66,9 @@ async fn summary(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CohortParams {
-    /// Months shown, up to this one: default 12, at most 36.
-    months: Option<u32>,
+    /// Months shown, up to this one: 1 to 36, default 12.
+    #[param(minimum = 1, maximum = 36)]
+    months: Option<i64>,
 }
 
 /// Retention per month and the cohort table (enrolment month x month since).
@@ -83,7 +84,9 @@ async fn cohorts(
     params: Query<CohortParams>,
 ) -> AppResult<HttpResponse> {
     admin.require_read(&path)?;
-    let months = params.months.unwrap_or(12).clamp(1, 36);
+    let months = crate::domain::bounds::within("months", params.months.unwrap_or(12), 1, 36)?;
+    // Within 1..=36, so it fits.
+    let months = u32::try_from(months).unwrap_or(12);
     let report = state
         .run(move |conn| {
             let program = programs::require(conn, &path)?;

@@ -31,7 +31,10 @@ pub(crate) struct AuditParams {
     actor: Option<String>,
     /// Only rows at or after this time (RFC 3339).
     since: Option<DateTime<Utc>>,
+    /// Items per page: 50 by default, at most 200 (larger values are capped).
     pub(crate) limit: Option<i64>,
+    /// The `next_cursor` of the previous page (digits); empty for the first page.
+    #[param(pattern = r"^([0-9]{1,18})?$")]
     pub(crate) cursor: Option<String>,
 }
 

@@ -50,7 +50,10 @@ pub struct ElementListParams {
     /// Only `active` or only `disabled` ones.
     #[param(inline)]
     pub status: Option<RuleStatus>,
+    /// Items per page: 50 by default, at most 200 (larger values are capped).
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page (digits); empty for the first page.
+    #[param(pattern = r"^([0-9]{1,18})?$")]
     pub cursor: Option<String>,
 }
 

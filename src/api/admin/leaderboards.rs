@@ -35,7 +35,7 @@ super::game::element_routes! {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct StandingsParams {
-    /// A period key (`2026-W47`, `2026-10`, `lifetime`); default the current period.
+    /// A period key (`2026-W47`, `2026-10`, `lifetime`); absent or empty: the current period.
     period: Option<String>,
     /// A member's external id: its rank and neighbours too.
     member: Option<String>,
@@ -58,6 +58,7 @@ async fn standings(
     admin.require_read(&path.0)?;
     let (program, slug) = path.into_inner();
     let StandingsParams { period, member } = params.0;
+    let period = period.filter(|p| !p.is_empty());
     let shared = state.clone();
     let view = state
         .run(move |conn| {

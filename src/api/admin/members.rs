@@ -45,7 +45,10 @@ pub(crate) struct MemberSearch {
     /// Matches the start of the external id or email, or any part of the name (any case).
     q: Option<String>,
     status: Option<MemberStatus>,
+    /// Items per page: 50 by default, at most 200 (larger values are capped).
     pub(crate) limit: Option<i64>,
+    /// The `next_cursor` of the previous page (digits); empty for the first page.
+    #[param(pattern = r"^([0-9]{1,18})?$")]
     pub(crate) cursor: Option<String>,
 }
 

@@ -72,7 +72,10 @@ pub struct RuleVersionView {
 pub(crate) struct RuleListParams {
     #[param(inline)]
     status: Option<RuleStatus>,
+    /// Items per page: 50 by default, at most 200 (larger values are capped).
     pub(crate) limit: Option<i64>,
+    /// The `next_cursor` of the previous page (digits); empty for the first page.
+    #[param(pattern = r"^([0-9]{1,18})?$")]
     pub(crate) cursor: Option<String>,
 }
 

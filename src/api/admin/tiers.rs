@@ -110,6 +110,7 @@ struct SetTier {
     request_body = SetTier, responses(
     (status = 200, body = MemberView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "`no-tiers`: the program has no tiers", body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/v1/admin/programs/{program}/members/{external_id}/tier")]
