@@ -33,6 +33,9 @@ const SHARE: &str = "^(0(\\.[0-9]{1,6})?|1(\\.0{1,6})?)$";
 /// A point's value, 0 to 1000 with at most 6 decimal places.
 const POINT_VALUE: &str = "^[0-9]{1,3}(\\.[0-9]{1,6})?$";
 /// `Idempotency-Key`: 1 to 255 visible ASCII characters.
+/// Any text without a NUL character.
+const NO_NUL: &str = "^[^\\u0000]*$";
+
 const IDEMPOTENCY_KEY: &str = "^[!-~]{1,255}$";
 
 /// Fields of free text, by name.
@@ -74,6 +77,7 @@ fn tighten(document: &mut Value) {
         merge_all_of(schema, &components);
     }
     for (name, schema) in schemas.iter_mut() {
+        decimals(schema);
         if bodies.contains(name) {
             strings(schema);
             close_variants(schema);
@@ -101,6 +105,12 @@ fn idempotency_key(operation: &mut Value) {
     for parameter in parameters {
         if parameter["in"] == "header" && parameter["name"] == "Idempotency-Key" {
             parameter["schema"] = json!({"type": "string", "pattern": IDEMPOTENCY_KEY});
+        }
+        // Every query string refuses a NUL (`api::query::parse`).
+        let in_query = parameter["in"] == "query";
+        let schema = &mut parameter["schema"];
+        if in_query && schema["type"] == "string" && schema.get("pattern").is_none() {
+            schema["pattern"] = json!(NO_NUL);
         }
     }
 }
@@ -216,6 +226,33 @@ fn close_variants(schema: &mut Value) {
     }
 }
 
+/// Types the progress thresholds and targets, kept as JSON values: a count (an integer) or
+/// money (a decimal string).
+fn decimals(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::Object(properties)) = map.get_mut("properties") {
+                for (name, property) in properties.iter_mut() {
+                    let nullable = property["type"] == json!(["object", "null"]);
+                    if ["threshold", "target"].contains(&name.as_str())
+                        && (nullable || property["type"] == "object")
+                    {
+                        property["type"] = if nullable {
+                            json!(["integer", "string", "null"])
+                        } else {
+                            json!(["integer", "string"])
+                        };
+                        property["minimum"] = json!(1);
+                    }
+                }
+            }
+            map.values_mut().for_each(decimals);
+        }
+        Value::Array(items) => items.iter_mut().for_each(decimals),
+        _ => {}
+    }
+}
+
 /// Adds the string rules, by field name, to every object in `schema`.
 fn strings(schema: &mut Value) {
     match schema {
@@ -242,10 +279,6 @@ fn rule(name: &str, property: &mut Value) {
     if name == "effects" && property["type"] == "array" {
         property["minItems"] = json!(1);
         return;
-    }
-    // A decimal documented without its type.
-    if ["threshold", "target"].contains(&name) && property["type"] == json!(["object", "null"]) {
-        property["type"] = json!(["string", "null"]);
     }
     let is_string = match &property["type"] {
         Value::String(t) => t == "string",
