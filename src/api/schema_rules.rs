@@ -226,47 +226,41 @@ fn close_variants(schema: &mut Value) {
     }
 }
 
-/// Types the progress thresholds and targets, kept as JSON values: a count (an integer) or
-/// money (a decimal string).
-fn decimals(schema: &mut Value) {
+/// Calls `change` with the name and schema of every property of every object in `schema`.
+fn each_property(schema: &mut Value, change: &mut impl FnMut(&str, &mut Value)) {
     match schema {
         Value::Object(map) => {
             if let Some(Value::Object(properties)) = map.get_mut("properties") {
                 for (name, property) in properties.iter_mut() {
-                    let nullable = property["type"] == json!(["object", "null"]);
-                    if ["threshold", "target"].contains(&name.as_str())
-                        && (nullable || property["type"] == "object")
-                    {
-                        property["type"] = if nullable {
-                            json!(["integer", "string", "null"])
-                        } else {
-                            json!(["integer", "string"])
-                        };
-                        property["minimum"] = json!(1);
-                    }
+                    change(name, property);
                 }
             }
-            map.values_mut().for_each(decimals);
+            map.values_mut().for_each(|v| each_property(v, change));
         }
-        Value::Array(items) => items.iter_mut().for_each(decimals),
+        Value::Array(items) => items.iter_mut().for_each(|v| each_property(v, change)),
         _ => {}
     }
 }
 
+/// Types the progress thresholds and targets, kept as JSON values: a count (an integer) or
+/// money (a decimal string).
+fn decimals(schema: &mut Value) {
+    each_property(schema, &mut |name, property| {
+        let nullable = property["type"] == json!(["object", "null"]);
+        if ["threshold", "target"].contains(&name) && (nullable || property["type"] == "object") {
+            property["type"] = if nullable {
+                json!(["integer", "string", "null"])
+            } else {
+                json!(["integer", "string"])
+            };
+            property["minimum"] = json!(1);
+        }
+    });
+}
+
 /// Adds the string rules, by field name, to every object in `schema`.
 fn strings(schema: &mut Value) {
-    match schema {
-        Value::Object(map) => {
-            if let Some(Value::Object(properties)) = map.get_mut("properties") {
-                for (name, property) in properties.iter_mut() {
-                    rule(name, property);
-                }
-            }
-            map.values_mut().for_each(strings);
-        }
-        Value::Array(items) => items.iter_mut().for_each(strings),
-        _ => {}
-    }
+    each_property(schema, &mut rule);
 }
 
 fn rule(name: &str, property: &mut Value) {
