@@ -16,7 +16,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Shop, TestApp, assert_problem, body};
+use crate::helpers::{Shop, TestApp, assert_invalid, body};
 
 /// An admin session on one program with an all-scopes key, and a member `m`.
 struct Program {
@@ -76,17 +76,6 @@ impl Program {
     }
 }
 
-/// Asserts a 422 `validation-failed` whose first error names `field`.
-async fn refused(response: reqwest::Response, field: &str) {
-    let problem = assert_problem(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation-failed",
-    )
-    .await;
-    assert_eq!(problem["errors"][0]["field"], field, "{problem}");
-}
-
 fn purchase(id: &str, amount: &str) -> Value {
     json!({"type": "purchase", "id": id, "member": "m", "amount": amount})
 }
@@ -137,7 +126,7 @@ async fn event_amounts_prices_and_quantities_past_their_bounds_are_refused_and_r
     ];
     for (event, field) in cases {
         let id = event["id"].as_str().unwrap().to_owned();
-        refused(p.event(event).await, field).await;
+        assert_invalid(p.event(event).await, field).await;
         let stored = p
             .app
             .store(&p.shop, Method::GET, &format!("/v1/events/{id}"))
@@ -197,7 +186,7 @@ async fn a_rule_with_a_huge_rate_is_refused_and_the_programs_purchases_still_ear
             .send()
             .await
             .unwrap();
-        refused(response, field).await;
+        assert_invalid(response, field).await;
     }
     // Changing the saved rule to a huge rate is refused too, and keeps its version.
     let url = format!("/v1/admin/programs/{}/rules/base", p.shop.slug);
@@ -212,7 +201,7 @@ async fn a_rule_with_a_huge_rate_is_refused_and_the_programs_purchases_still_ear
         .send()
         .await
         .unwrap();
-    refused(response, "effects[0].rate").await;
+    assert_invalid(response, "effects[0].rate").await;
     let rules = p.get("/rules").await;
     assert_eq!(rules["data"].as_array().unwrap().len(), 1, "{rules}");
     assert_eq!(p.get("/rules/base").await["version"], 1);
@@ -329,7 +318,7 @@ async fn reward_and_game_numbers_past_their_bounds_are_refused_naming_the_field(
             .send()
             .await
             .unwrap();
-        refused(response, field).await;
+        assert_invalid(response, field).await;
     }
     for kind in ["rewards", "badges", "challenges"] {
         let list = p.get(&format!("/{kind}")).await;
@@ -382,7 +371,7 @@ async fn reward_and_game_numbers_past_their_bounds_are_refused_naming_the_field(
             .send()
             .await
             .unwrap();
-        refused(response, field).await;
+        assert_invalid(response, field).await;
     }
     let program = p.get("").await;
     assert_eq!(program["point_value"], "0.01", "{program}");
@@ -400,7 +389,7 @@ async fn a_huge_point_value_is_refused_and_the_largest_keeps_the_analytics_answe
         .send()
         .await
         .unwrap();
-    refused(response, "point_value").await;
+    assert_invalid(response, "point_value").await;
     let (status, _) = p
         .admin(
             Method::PATCH,
@@ -430,7 +419,7 @@ async fn a_huge_point_value_is_refused_and_the_largest_keeps_the_analytics_answe
             .send()
             .await
             .unwrap();
-        refused(response, field).await;
+        assert_invalid(response, field).await;
     }
 }
 
@@ -444,7 +433,7 @@ async fn the_largest_adjustments_to_several_members_keep_the_summary_and_liabili
         json!(MAX_POINTS + 1),
         json!(-MAX_POINTS - 1),
     ] {
-        refused(p.adjust("m", points).await, "points").await;
+        assert_invalid(p.adjust("m", points).await, "points").await;
     }
     let redeem = p
         .app
@@ -458,7 +447,7 @@ async fn the_largest_adjustments_to_several_members_keep_the_summary_and_liabili
         .send()
         .await
         .unwrap();
-    refused(redeem, "points").await;
+    assert_invalid(redeem, "points").await;
     assert!(p.app.ledger(&p.shop, "m").await.is_empty());
     // The largest allowed, to eight members, three times each, all at once.
     let members: Vec<String> = (0..8).map(|i| format!("member-{i}")).collect();

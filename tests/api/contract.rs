@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, body};
+use crate::helpers::{TestApp, assert_invalid, assert_problem, body};
 
 #[tokio::test]
 async fn a_nul_character_in_a_path_query_or_body_is_a_4xx_naming_the_field() {
@@ -33,13 +33,7 @@ async fn a_nul_character_in_a_path_query_or_body_is_a_4xx_naming_the_field() {
         .send()
         .await
         .unwrap();
-    let problem = assert_problem(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation-failed",
-    )
-    .await;
-    assert_eq!(problem["errors"][0]["field"], "q", "{problem}");
+    assert_invalid(response, "q").await;
 
     let response = app
         .store(&shop, Method::POST, "/v1/members")
@@ -47,13 +41,7 @@ async fn a_nul_character_in_a_path_query_or_body_is_a_4xx_naming_the_field() {
         .send()
         .await
         .unwrap();
-    let problem = assert_problem(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation-failed",
-    )
-    .await;
-    assert_eq!(problem["errors"][0]["field"], "email", "{problem}");
+    assert_invalid(response, "email").await;
     let response = app
         .store(&shop, Method::GET, "/v1/members/bea")
         .send()
@@ -96,13 +84,7 @@ async fn a_whole_number_written_with_a_fraction_is_that_integer() {
         .send()
         .await
         .unwrap();
-    let problem = assert_problem(
-        response,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation-failed",
-    )
-    .await;
-    assert_eq!(problem["errors"][0]["field"], "points");
+    assert_invalid(response, "points").await;
 }
 
 #[tokio::test]

@@ -405,6 +405,18 @@ pub async fn assert_problem(response: reqwest::Response, status: StatusCode, cod
     problem
 }
 
+/// Asserts a 422 `validation-failed` whose first error names `field`.
+pub async fn assert_invalid(response: reqwest::Response, field: &str) -> Value {
+    let problem = assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation-failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    problem
+}
+
 impl TestApp {
     /// A demo program (configured through the admin API, as an admin would) with an
     /// all-scopes key.
