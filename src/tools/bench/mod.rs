@@ -7,6 +7,7 @@
 mod book;
 mod ceilings;
 mod client;
+mod load;
 mod money;
 mod pool;
 mod purchase;
@@ -23,8 +24,9 @@ use anyhow::Context;
 
 pub use book::START_BALANCE;
 pub use ceilings::{Ceiling, Ceilings};
+pub use load::Load;
 pub use money::MoneyCheck;
-pub use runner::{Load, Plan};
+pub use runner::Plan;
 pub use scenario::Scenario;
 pub use stats::Figures;
 

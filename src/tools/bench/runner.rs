@@ -13,27 +13,10 @@ use tokio::task::JoinSet;
 use tokio::time::MissedTickBehavior;
 
 use super::client::Outcome;
+use super::load::Load;
 use super::scenario::Workload;
 use super::setup::Fixture;
 use super::stats::{Figures, Samples};
-
-/// How the requests are sent.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Load {
-    /// Concurrent workers, each with one request in flight.
-    Clients(usize),
-    /// Requests per second, sent on schedule however many are in flight.
-    Rate(f64),
-}
-
-impl std::fmt::Display for Load {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Load::Clients(n) => write!(f, "{n} clients"),
-            Load::Rate(rate) => write!(f, "{rate}/s open"),
-        }
-    }
-}
 
 /// How hard and how long to run each workload.
 #[derive(Debug, Clone, Copy)]

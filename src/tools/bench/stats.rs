@@ -5,7 +5,7 @@ use std::fmt::Write;
 use std::time::Duration;
 
 use super::client::Outcome;
-use super::runner::Load;
+use super::load::Load;
 
 /// Distinct error details kept per run, to show what went wrong.
 const EXAMPLES: usize = 5;
