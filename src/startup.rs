@@ -16,6 +16,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::api::unmatched::{self, RouteTable};
 use crate::api::{self, ApiDoc};
 use crate::auth::jwt::TokenKeys;
+use crate::auth::key_cache::KeyCache;
 use crate::auth::key_limit::KeyLimiter;
 use crate::auth::login_limit::LoginLimiter;
 use crate::config::{DatabaseArgs, ServeArgs};
@@ -54,6 +55,7 @@ impl Application {
                 member_secs: serve.member_token_ttl,
             },
             login_limiter: LoginLimiter::default(),
+            keys: KeyCache::default(),
             key_limits: KeyLimiter::default(),
             rules: RuleCache::default(),
             game: GameCache::default(),

@@ -3,6 +3,7 @@
 use actix_web::web;
 
 use crate::auth::jwt::TokenKeys;
+use crate::auth::key_cache::KeyCache;
 use crate::auth::key_limit::KeyLimiter;
 use crate::auth::login_limit::LoginLimiter;
 use crate::db::{Db, DbConn};
@@ -22,6 +23,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub token_lifetimes: TokenLifetimes,
     pub login_limiter: LoginLimiter,
+    /// Storefront keys this process has verified.
+    pub keys: KeyCache,
     /// The request buckets of storefront keys that have a `rate_limit`.
     pub key_limits: KeyLimiter,
     /// Compiled earning rules per program.

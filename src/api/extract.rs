@@ -14,9 +14,13 @@ use crate::admins;
 use crate::auth::Scope;
 use crate::auth::api_key;
 use crate::auth::jwt::Audience;
-use crate::db::models::api_keys;
+use crate::auth::key_cache::{self, Confirmed, VerifiedKey};
+use crate::auth::key_limit::Usage;
+use crate::db::DbConn;
+use crate::db::models::api_keys::{self, ApiKeyRow, KeyState};
+use crate::db::models::programs::ProgramRow;
 use crate::domain::AdminRole;
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::programs::Program;
 use crate::state::AppState;
 
@@ -51,13 +55,7 @@ pub struct Storefront {
 impl Storefront {
     /// Refuses with 403 unless the key carries `scope`.
     pub fn require(&self, scope: Scope) -> Result<(), AppError> {
-        if self.scopes.contains(&scope) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(format!(
-                "this API key lacks the `{scope}` scope"
-            )))
-        }
+        require(&self.scopes, scope)
     }
 }
 
@@ -148,46 +146,212 @@ impl FromRequest for Storefront {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
+    /// Confirms the key with the database for this request: one statement, and no hash when
+    /// this process verified the key before.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let presented = req
-            .headers()
-            .get("x-api-key")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let presented = presented_key(req);
         let state = state(req);
         let req = req.clone();
         Box::pin(async move {
-            let state = state?;
-            let key = presented.ok_or_else(|| {
-                AppError::Unauthorized("an `X-Api-Key` header is required".into())
-            })?;
-            let invalid = || AppError::Unauthorized("the API key is invalid or revoked".into());
-            let prefix = api_key::prefix_of(&key).ok_or_else(invalid)?.to_owned();
-            let (row, program) = state
-                .run(move |conn| Ok(api_keys::find_active_by_prefix(conn, &prefix)?))
-                .await?
-                .filter(|(row, _)| api_key::matches(&key, &row.secret_digest))
-                .ok_or_else(invalid)?;
-            // The database holds limits from 1 to 100000, or NULL for none.
-            let limit = row.rate_limit.and_then(|n| u32::try_from(n).ok());
-            if let Some(per_second) = limit.and_then(NonZeroU32::new) {
-                let usage = state
-                    .key_limits
-                    .check(row.id, per_second)
-                    .map_err(AppError::RateLimited)?;
-                req.extensions_mut().insert(usage);
-            }
-            let scopes = row
-                .scopes
-                .split_whitespace()
-                .filter_map(|s| s.parse().ok())
-                .collect();
+            let (state, presented) = (state?, presented?);
+            let known = state.keys.get(&presented).map(|k| k.key_id);
+            let key = verify(&state, presented, known).await?;
+            limit(&state, &req, &key)?;
             Ok(Storefront {
-                key_id: row.id,
-                program_id: row.program_id,
-                program: Arc::new(Program::try_from(program)?),
-                scopes,
+                key_id: key.key_id,
+                program_id: key.program.id,
+                program: key.program.clone(),
+                scopes: key.scopes.clone(),
             })
         })
     }
+}
+
+/// A storefront key as this process last verified it, not yet confirmed for this request:
+/// a read made with it confirms it in its own statement ([`CachedKey::read`]), so that the
+/// request takes one hop to the database and one statement. A key this process has not seen
+/// is verified first, as [`Storefront`] does.
+pub struct CachedKey {
+    presented: String,
+    key: Arc<VerifiedKey>,
+    req: HttpRequest,
+}
+
+impl FromRequest for CachedKey {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let presented = presented_key(req);
+        let state = state(req);
+        let req = req.clone();
+        Box::pin(async move {
+            let (state, presented) = (state?, presented?);
+            let key = match state.keys.get(&presented) {
+                // A refusal is only ever made on the key's row as it is now.
+                Some(key) if limit(&state, &req, &key).is_ok() => key,
+                known => {
+                    let key = verify(&state, presented.clone(), known.map(|k| k.key_id)).await?;
+                    limit(&state, &req, &key)?;
+                    key
+                }
+            };
+            Ok(CachedKey {
+                presented,
+                key,
+                req,
+            })
+        })
+    }
+}
+
+impl CachedKey {
+    /// Runs `read` with the key (and its program) in one hop to the database; `read` returns the
+    /// key's state, read by its own statement, beside its answer. The answer stands if the key
+    /// is unchanged; a revoked key is refused, and a changed one (scopes, limit, program
+    /// configuration) is verified afresh, the read made again and the request counted against
+    /// the key's limit as it is now.
+    pub async fn read<T, F>(
+        self,
+        state: &web::Data<AppState>,
+        scope: Scope,
+        read: F,
+    ) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: Fn(&mut DbConn, &VerifiedKey) -> AppResult<(KeyState, AppResult<T>)> + Send + 'static,
+    {
+        let CachedKey {
+            presented,
+            key: cached,
+            req,
+        } = self;
+        let shared = state.clone();
+        let first = cached.clone();
+        let (answer, key) = state
+            .run(move |conn| {
+                let mut key = first;
+                if !key.scopes.contains(&scope) {
+                    key = reverify(conn, &shared, &presented, key.key_id)?;
+                }
+                // Twice at most: a key that changes between its check and the read again is
+                // being changed as we speak, and the client may retry.
+                for _ in 0..2 {
+                    require(&key.scopes, scope)?;
+                    let (now, answer) = read(conn, &key)?;
+                    match key.confirm(&now) {
+                        Confirmed::Same => return Ok((answer, key)),
+                        Confirmed::Revoked => {
+                            shared.keys.forget(&presented);
+                            return Err(invalid_key());
+                        }
+                        Confirmed::Changed => {
+                            key = reverify(conn, &shared, &presented, key.key_id)?;
+                        }
+                    }
+                }
+                Err(AppError::Unavailable(
+                    "the API key changed during the request; try again".into(),
+                ))
+            })
+            .await?;
+        if !Arc::ptr_eq(&key, &cached) {
+            req.extensions_mut().remove::<Usage>();
+            limit(state, &req, &key)?;
+        }
+        answer
+    }
+}
+
+fn presented_key(req: &HttpRequest) -> Result<String, AppError> {
+    req.headers()
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .ok_or_else(|| AppError::Unauthorized("an `X-Api-Key` header is required".into()))
+}
+
+fn invalid_key() -> AppError {
+    AppError::Unauthorized("the API key is invalid or revoked".into())
+}
+
+fn require(scopes: &BTreeSet<Scope>, scope: Scope) -> Result<(), AppError> {
+    if scopes.contains(&scope) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "this API key lacks the `{scope}` scope"
+        )))
+    }
+}
+
+/// Verifies a presented key with one statement and remembers it: by its id when this process
+/// verified it before (`known`), else by its prefix and its digest.
+async fn verify(
+    state: &web::Data<AppState>,
+    presented: String,
+    known: Option<i64>,
+) -> AppResult<Arc<VerifiedKey>> {
+    let shared = state.clone();
+    state
+        .run(move |conn| match known {
+            Some(id) => reverify(conn, &shared, &presented, id),
+            None => {
+                let prefix = api_key::prefix_of(&presented).ok_or_else(invalid_key)?;
+                let found = api_keys::find_active_by_prefix(conn, prefix)?
+                    .filter(|(row, _)| api_key::matches(&presented, &row.secret_digest))
+                    .ok_or_else(invalid_key)?;
+                remember(&shared, &presented, found)
+            }
+        })
+        .await
+}
+
+/// Reads a key this process verified before by its id (its digest matched then and never
+/// changes), and remembers it as it is now; forgets it if it is revoked.
+fn reverify(
+    conn: &mut DbConn,
+    state: &AppState,
+    presented: &str,
+    id: i64,
+) -> AppResult<Arc<VerifiedKey>> {
+    match api_keys::find_active_by_id(conn, id)? {
+        Some(found) => remember(state, presented, found),
+        None => {
+            state.keys.forget(presented);
+            Err(invalid_key())
+        }
+    }
+}
+
+fn remember(
+    state: &AppState,
+    presented: &str,
+    (row, program): (ApiKeyRow, ProgramRow),
+) -> AppResult<Arc<VerifiedKey>> {
+    let key = Arc::new(VerifiedKey {
+        key_id: row.id,
+        program: Arc::new(Program::try_from(program)?),
+        scopes: key_cache::parse_scopes(&row.scopes),
+        // The database holds limits from 1 to 100000, or NULL for none.
+        rate_limit: row
+            .rate_limit
+            .and_then(|n| u32::try_from(n).ok())
+            .and_then(NonZeroU32::new),
+    });
+    state.keys.remember(presented, key.clone());
+    Ok(key)
+}
+
+/// Counts the request against the key's limit, if it has one; the usage goes to the
+/// response's `RateLimit` headers.
+fn limit(state: &AppState, req: &HttpRequest, key: &VerifiedKey) -> Result<(), AppError> {
+    if let Some(per_second) = key.rate_limit {
+        let usage = state
+            .key_limits
+            .check(key.key_id, per_second)
+            .map_err(AppError::RateLimited)?;
+        req.extensions_mut().insert(usage);
+    }
+    Ok(())
 }

@@ -1,8 +1,6 @@
 //! Member actions shared by the storefront's and the admins' routes, which differ only in who
 //! calls them.
 
-use std::sync::Arc;
-
 use actix_web::web;
 
 use serde_json::Value;
@@ -32,17 +30,6 @@ pub async fn show(
             let program = programs::by_id(conn, program_id)?;
             view(conn, &program, &external_id)
         })
-        .await
-}
-
-/// A member of a program already read (a storefront's, with its key).
-pub async fn show_in(
-    state: &web::Data<AppState>,
-    program: Arc<Program>,
-    external_id: String,
-) -> AppResult<MemberView> {
-    state
-        .run(move |conn| view(conn, &program, &external_id))
         .await
 }
 

@@ -32,10 +32,9 @@ const EVENT_ID: &str = "^[!-~]{1,128}$";
 const SHARE: &str = "^(0(\\.[0-9]{1,6})?|1(\\.0{1,6})?)$";
 /// A point's value, 0 to 1000 with at most 6 decimal places.
 const POINT_VALUE: &str = "^[0-9]{1,3}(\\.[0-9]{1,6})?$";
-/// `Idempotency-Key`: 1 to 255 visible ASCII characters.
-/// Any text without a NUL character.
+/// Any text without a NUL character: `json::parse` refuses one anywhere in a body.
 const NO_NUL: &str = "^[^\\u0000]*$";
-
+/// `Idempotency-Key`: 1 to 255 visible ASCII characters.
 const IDEMPOTENCY_KEY: &str = "^[!-~]{1,255}$";
 
 /// Fields of free text, by name.
@@ -305,6 +304,7 @@ fn rule(name: &str, property: &mut Value) {
         "password" => {
             property["minLength"] = json!(crate::auth::password::MIN_LENGTH);
             property["maxLength"] = json!(crate::auth::password::MAX_LENGTH);
+            property["pattern"] = json!(NO_NUL);
         }
         "point_value" => property["pattern"] = json!(POINT_VALUE),
         "time_zone" => {
@@ -325,7 +325,7 @@ fn rule(name: &str, property: &mut Value) {
             property["enum"] = Value::Array(roles);
         }
         _ if TEXT_FIELDS.contains(&name) => property["pattern"] = json!(TEXT),
-        _ => {}
+        _ => property["pattern"] = json!(NO_NUL),
     }
 }
 

@@ -5,9 +5,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::DbConnection;
-use crate::db::models::api_keys::ApiKeyRow;
+use crate::db::models::api_keys::{ApiKeyRow, KeyState};
 use crate::db::models::ledger::EntryRow;
-use crate::db::models::members::{self, MemberRow};
+use crate::db::models::members::{self, MemberForView, MemberRow};
+use crate::db::models::tiers::Calendar;
 use crate::engine::birthday::BirthdayPolicy;
 use crate::engine::expiry::ExpiryPolicy;
 use crate::error::AppResult;
@@ -152,17 +153,37 @@ impl MemberView {
 
     /// The whole view of the member `external_id`, read in one statement.
     pub fn read(conn: &mut DbConnection, program: &Program, external_id: &str) -> AppResult<Self> {
-        let calendar = program
-            .tiers
-            .as_ref()
-            .map(|policy| tiers::calendar(program, policy, crate::db::now_utc()));
+        let calendar = tier_calendar(program);
         let found =
             crate::members::find_for_view(conn, program.id, external_id, calendar.as_ref())?;
+        Ok(MemberView::of(program, found))
+    }
+
+    /// [`MemberView::read`] for a request made with a cached key: the key's state, read by
+    /// the same statement, beside the view.
+    pub fn read_by_key(
+        conn: &mut DbConnection,
+        program: &Program,
+        external_id: &str,
+        key_id: i64,
+    ) -> AppResult<(KeyState, AppResult<Self>)> {
+        let calendar = tier_calendar(program);
+        let (state, found) = crate::members::find_for_view_by_key(
+            conn,
+            program.id,
+            external_id,
+            calendar.as_ref(),
+            key_id,
+        )?;
+        Ok((state, found.map(|found| MemberView::of(program, found))))
+    }
+
+    fn of(program: &Program, found: MemberForView) -> Self {
         let tier = tiers::view_of(program, &found.member, &found.sums);
-        Ok(MemberView {
+        MemberView {
             tier,
             ..MemberView::new(found.member, found.referrer)
-        })
+        }
     }
 
     /// The whole view of a member already read: who referred it, its tier and progress.
@@ -177,6 +198,14 @@ impl MemberView {
             ..MemberView::new(member, referred_by)
         })
     }
+}
+
+/// The program's tier calendar now, if it has tiers.
+fn tier_calendar(program: &Program) -> Option<Calendar> {
+    program
+        .tiers
+        .as_ref()
+        .map(|policy| tiers::calendar(program, policy, crate::db::now_utc()))
 }
 
 /// One ledger entry.

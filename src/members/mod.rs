@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 
 use crate::audit::Audited;
 use crate::db::DbConnection;
+use crate::db::models::api_keys::{self, KeyState};
 use crate::db::models::ledger as ledger_rows;
 use crate::db::models::members::{
     self as rows, MemberFilter, MemberForView, MemberRow, NewMember, ProfileChanges,
@@ -218,8 +219,27 @@ pub fn find_for_view(
     external_id: &str,
     calendar: Option<&Calendar>,
 ) -> AppResult<MemberForView> {
-    rows::find_for_view(conn, program_id, external_id, calendar)?
+    rows::find_for_view(conn, program_id, external_id, calendar, None)?
         .ok_or_else(|| AppError::not_found(format!("no member `{external_id}` in this program")))
+}
+
+/// [`find_for_view`] for a request made with a cached storefront key: the key's state, read
+/// by the same statement (or by a second one when there is no such member), and the member.
+pub fn find_for_view_by_key(
+    conn: &mut DbConnection,
+    program_id: i64,
+    external_id: &str,
+    calendar: Option<&Calendar>,
+    key_id: i64,
+) -> AppResult<(KeyState, AppResult<MemberForView>)> {
+    let found = rows::find_for_view(conn, program_id, external_id, calendar, Some(key_id))?;
+    let state = match found.as_ref().and_then(|f| f.key.clone()) {
+        Some(state) => state,
+        None => api_keys::state(conn, key_id)?,
+    };
+    let member = found
+        .ok_or_else(|| AppError::not_found(format!("no member `{external_id}` in this program")));
+    Ok((state, member))
 }
 
 /// The member a member token names, unless closed.

@@ -236,3 +236,85 @@ async fn point_moves_through_two_instances_at_once_leave_exact_balances() {
     }
     one.assert_ledger_verifies().await;
 }
+
+/// Each instance remembers the storefront keys it verified, and a read confirms its key in its
+/// own statement: a tier ladder, a limit or a revocation made through one instance applies to
+/// the other's next request.
+#[tokio::test]
+async fn a_key_remembered_by_one_instance_follows_changes_made_through_the_other() {
+    let (one, other) = two_instances().await;
+    let admin = one.admin_token().await;
+    let shop = one.shop("shop").await;
+    one.enrol(&shop, "ana").await;
+    let before = other.member(&shop, "ana").await;
+    assert_eq!(before["tier"], Value::Null);
+
+    let tiers = one
+        .request(Method::PUT, "/v1/admin/programs/shop/tiers")
+        .bearer_auth(&admin)
+        .json(&fidelio::tools::demo::coffee::config().tiers)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tiers.status(), StatusCode::OK);
+    let after = other.member(&shop, "ana").await;
+    assert!(after["tier"].is_object(), "{after}");
+
+    let missing = other
+        .store(&shop, Method::GET, "/v1/members/nobody")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+    let keys = body(
+        one.request(Method::GET, "/v1/admin/programs/shop/api-keys")
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let key_path = format!(
+        "/v1/admin/programs/shop/api-keys/{}",
+        keys["data"][0]["id"]
+    );
+    let limited = one
+        .request(Method::PATCH, &key_path)
+        .bearer_auth(&admin)
+        .json(&json!({"rate_limit": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(limited.status(), StatusCode::OK);
+    let read = || other.store(&shop, Method::GET, "/v1/members/ana").send();
+    let first = read().await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(
+        first.headers()["ratelimit-policy"].to_str().unwrap(),
+        "\"default\";q=1;w=1"
+    );
+    assert_eq!(
+        read().await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    let revoked = one
+        .request(Method::DELETE, &key_path)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::OK);
+    // Once the bucket has a request again, the remembered key passes its limit and only the
+    // read's own statement can tell that it is revoked.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(read().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let enrol = other
+        .store(&shop, Method::POST, "/v1/members")
+        .json(&json!({"external_id": "bea"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(enrol.status(), StatusCode::UNAUTHORIZED);
+}

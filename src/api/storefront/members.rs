@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::api::audited;
-use crate::api::extract::Storefront;
+use crate::api::extract::{CachedKey, Storefront};
 use crate::api::json::Json;
 use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
@@ -61,12 +61,16 @@ async fn enrol(
 #[get("/v1/members/{external_id}")]
 async fn show(
     state: web::Data<AppState>,
-    store: Storefront,
+    key: CachedKey,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    store.require(Scope::MembersRead)?;
-    Ok(HttpResponse::Ok()
-        .json(member_actions::show_in(&state, store.program.clone(), path.into_inner()).await?))
+    let external_id = path.into_inner();
+    let view = key
+        .read(&state, Scope::MembersRead, move |conn, key| {
+            MemberView::read_by_key(conn, &key.program, &external_id, key.key_id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// Changes a member's email, name, birthday, or status (`active` / `suspended`). Accepts

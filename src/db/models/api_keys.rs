@@ -57,6 +57,74 @@ pub fn find_active_by_prefix(
         .optional()
 }
 
+/// The key with this id, unless it has been revoked, with its program: one statement.
+pub fn find_active_by_id(
+    conn: &mut DbConnection,
+    id: i64,
+) -> QueryResult<Option<(ApiKeyRow, ProgramRow)>> {
+    api_keys::table
+        .inner_join(programs::table)
+        .filter(api_keys::id.eq(id))
+        .filter(api_keys::revoked_at.is_null())
+        .select((ApiKeyRow::as_select(), ProgramRow::as_select()))
+        .first(conn)
+        .optional()
+}
+
+/// What a key's row and its program say now, read by the statement a cached key serves, to
+/// confirm that nothing changed since the key was verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyState {
+    /// The key's scopes; `None` once it is revoked.
+    pub scopes: Option<String>,
+    pub rate_limit: Option<i32>,
+    /// The key's program's configuration version.
+    pub config_version: i64,
+}
+
+impl KeyState {
+    /// The SQL of three columns that read the state of the key bound to each `?`, as
+    /// subqueries to add to another statement's select list.
+    pub const COLUMNS: [&str; 3] = [
+        "(SELECT k.scopes FROM api_keys k WHERE k.id = ? AND k.revoked_at IS NULL)",
+        "(SELECT k.rate_limit FROM api_keys k WHERE k.id = ?)",
+        "(SELECT p.config_version FROM api_keys k JOIN programs p ON p.id = k.program_id \
+          WHERE k.id = ?)",
+    ];
+}
+
+/// The key's state alone, for a statement that found nothing to carry it.
+pub fn state(conn: &mut DbConnection, id: i64) -> QueryResult<KeyState> {
+    let found = api_keys::table
+        .inner_join(programs::table)
+        .filter(api_keys::id.eq(id))
+        .select((
+            api_keys::revoked_at,
+            api_keys::scopes,
+            api_keys::rate_limit,
+            programs::config_version,
+        ))
+        .first::<(Option<NaiveDateTime>, String, Option<i32>, i64)>(conn)
+        .optional()?;
+    Ok(match found {
+        Some((None, scopes, rate_limit, config_version)) => KeyState {
+            scopes: Some(scopes),
+            rate_limit,
+            config_version,
+        },
+        Some((Some(_), _, rate_limit, config_version)) => KeyState {
+            scopes: None,
+            rate_limit,
+            config_version,
+        },
+        None => KeyState {
+            scopes: None,
+            rate_limit: None,
+            config_version: 0,
+        },
+    })
+}
+
 /// A key of the program, revoked or not.
 pub fn find(conn: &mut DbConnection, program_id: i64, id: i64) -> QueryResult<Option<ApiKeyRow>> {
     api_keys::table

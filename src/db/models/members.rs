@@ -2,10 +2,11 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
+use super::api_keys::KeyState;
 use super::tiers::{Calendar, Sums, Term, sums_sql};
-use crate::db::batch::{Raw, RawExpression};
+use crate::db::batch::{Bind, Raw, RawExpression};
 use crate::db::schema::members;
 use crate::db::{DbConnection, lower};
 use crate::domain::MemberStatus;
@@ -147,24 +148,78 @@ pub fn find_by_external_id(
         .optional()
 }
 
+/// A BIGINT 0 on both backends (a bare `0` is an INTEGER on PostgreSQL).
+const ZERO: &str = "CAST(0 AS BIGINT)";
+
 /// A member as its view shows it: with its referrer's external id and its tier sums.
 pub struct MemberForView {
     pub member: MemberRow,
     pub referrer: Option<String>,
     pub sums: Sums,
+    /// The state of the key the read was made for, when one was named.
+    pub key: Option<KeyState>,
 }
 
-/// Reads a member with its referrer's external id and, when `calendar` is given (the program
-/// has tiers), its qualifying activity in the tier window, since it qualified and in the last
-/// calendar year: one statement, which reads at most a month of single activities per sum.
+/// Reads a member with its referrer's external id; when `calendar` is given (the program has
+/// tiers), its qualifying activity in the tier window, since it qualified and in the last
+/// calendar year; and when `key` is given, that key's state (`KeyState`): one statement, which
+/// reads at most a month of single activities per sum.
 pub fn find_for_view(
     conn: &mut DbConnection,
     program_id: i64,
     external_id: &str,
     calendar: Option<&Calendar>,
+    key: Option<i64>,
 ) -> QueryResult<Option<MemberForView>> {
     let referrers = diesel::alias!(members as referrers);
-    let found = members::table
+    let mut binds = Vec::new();
+    let sums = match calendar {
+        Some(calendar) => sums_sql(
+            Term::Column("members.id"),
+            Term::At(calendar.window_from),
+            calendar.since_qualified.then_some(Term::Column(
+                "COALESCE(members.tier_qualified_at, members.enrolled_at)",
+            )),
+            calendar
+                .last_year
+                .map(|(from, until)| (Term::At(from), Term::At(until))),
+            None,
+            &mut binds,
+        ),
+        None => std::array::from_fn(|_| ZERO.to_owned()),
+    };
+    let [in_window, since_qualified, last_year, _] = sums;
+    let key_columns = match key {
+        Some(id) => {
+            binds.extend([Bind::BigInt(id), Bind::BigInt(id), Bind::BigInt(id)]);
+            KeyState::COLUMNS.map(str::to_owned)
+        }
+        None => ["NULL".to_owned(), "NULL".to_owned(), ZERO.to_owned()],
+    };
+    // Each expression takes its own values, in the order they appear.
+    let mut binds = binds.into_iter();
+    let mut raw = |sql: String| {
+        let values = binds.by_ref().take(sql.matches('?').count()).collect();
+        Raw::new(sql, values)
+    };
+    let (in_window, since_qualified, last_year) = (
+        RawExpression::<BigInt>::new(raw(in_window)),
+        RawExpression::<BigInt>::new(raw(since_qualified)),
+        RawExpression::<BigInt>::new(raw(last_year)),
+    );
+    let [scopes, rate_limit, config_version] = key_columns;
+    let key_state = (
+        RawExpression::<Nullable<Text>>::new(raw(scopes)),
+        RawExpression::<Nullable<Integer>>::new(raw(rate_limit)),
+        RawExpression::<BigInt>::new(raw(config_version)),
+    );
+    type Found = (
+        MemberRow,
+        Option<String>,
+        (i64, i64, i64),
+        (Option<String>, Option<i32>, i64),
+    );
+    members::table
         .left_join(
             referrers.on(referrers
                 .field(members::id)
@@ -172,66 +227,34 @@ pub fn find_for_view(
                 .eq(members::referred_by)),
         )
         .filter(members::program_id.eq(program_id))
-        .filter(members::external_id.eq(external_id));
-    let referrer = referrers.field(members::external_id).nullable();
-    let Some(calendar) = calendar else {
-        return found
-            .select((MemberRow::as_select(), referrer))
-            .first::<(MemberRow, Option<String>)>(conn)
-            .optional()
-            .map(|row| {
-                row.map(|(member, referrer)| MemberForView {
-                    member,
-                    referrer,
-                    sums: Sums::default(),
-                })
-            });
-    };
-    let mut binds = Vec::new();
-    let [in_window, since_qualified, last_year, _] = sums_sql(
-        Term::Column("members.id"),
-        Term::At(calendar.window_from),
-        calendar.since_qualified.then_some(Term::Column(
-            "COALESCE(members.tier_qualified_at, members.enrolled_at)",
-        )),
-        calendar
-            .last_year
-            .map(|(from, until)| (Term::At(from), Term::At(until))),
-        None,
-        &mut binds,
-    );
-    // Each expression takes its own values, in the order they appear.
-    let mut binds = binds.into_iter();
-    let mut expression = |sql: String| {
-        let values = binds.by_ref().take(sql.matches('?').count()).collect();
-        RawExpression::<BigInt>::new(Raw::new(sql, values))
-    };
-    let (in_window, since_qualified, last_year) = (
-        expression(in_window),
-        expression(since_qualified),
-        expression(last_year),
-    );
-    found
+        .filter(members::external_id.eq(external_id))
         .select((
             MemberRow::as_select(),
-            referrer,
-            in_window,
-            since_qualified,
-            last_year,
+            referrers.field(members::external_id).nullable(),
+            (in_window, since_qualified, last_year),
+            key_state,
         ))
-        .first::<(MemberRow, Option<String>, i64, i64, i64)>(conn)
+        .first::<Found>(conn)
         .optional()
         .map(|row| {
             row.map(
-                |(member, referrer, in_window, since_qualified, last_year)| MemberForView {
-                    member,
-                    referrer,
-                    sums: Sums {
-                        in_window,
-                        since_qualified,
-                        last_year,
-                        after: 0,
-                    },
+                |(member, referrer, (in_window, since_qualified, last_year), state)| {
+                    let (scopes, rate_limit, config_version) = state;
+                    MemberForView {
+                        member,
+                        referrer,
+                        sums: Sums {
+                            in_window,
+                            since_qualified,
+                            last_year,
+                            after: 0,
+                        },
+                        key: key.map(|_| KeyState {
+                            scopes,
+                            rate_limit,
+                            config_version,
+                        }),
+                    }
                 },
             )
         })
