@@ -26,6 +26,7 @@ use crate::error::AppError;
 use crate::gamification::GameCache;
 use crate::jobs;
 use crate::metrics::{MemoryCollector, PoolCollector};
+use crate::programs::ProgramCache;
 use crate::rules::RuleCache;
 use crate::shutdown::{self, Drain};
 use crate::state::{AppState, TokenLifetimes};
@@ -57,6 +58,7 @@ impl Application {
             login_limiter: LoginLimiter::default(),
             keys: KeyCache::default(),
             key_limits: KeyLimiter::default(),
+            programs: ProgramCache::default(),
             rules: RuleCache::default(),
             game: GameCache::default(),
         });

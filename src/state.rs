@@ -9,6 +9,7 @@ use crate::auth::login_limit::LoginLimiter;
 use crate::db::{Db, DbConn};
 use crate::error::AppResult;
 use crate::gamification::GameCache;
+use crate::programs::ProgramCache;
 use crate::rules::RuleCache;
 
 /// How long issued tokens live, in seconds.
@@ -27,6 +28,8 @@ pub struct AppState {
     pub keys: KeyCache,
     /// The request buckets of storefront keys that have a `rate_limit`.
     pub key_limits: KeyLimiter,
+    /// Programs as last read, for members' own reads.
+    pub programs: ProgramCache,
     /// Compiled earning rules per program.
     pub rules: RuleCache,
     /// Compiled badges, challenges, streaks and leaderboards per program.

@@ -178,6 +178,20 @@ impl MemberView {
         Ok((state, found.map(|found| MemberView::of(program, found))))
     }
 
+    /// The view of the member a member token names (without its streaks), and its program's
+    /// configuration version, read with it: one statement. A view read with an older version
+    /// of the program is to be read again with the program as it is now.
+    pub fn read_own(
+        conn: &mut DbConnection,
+        program: &Program,
+        member_id: i64,
+    ) -> AppResult<(i64, Self)> {
+        let calendar = tier_calendar(program);
+        let found =
+            crate::members::find_own_for_view(conn, program.id, member_id, calendar.as_ref())?;
+        Ok((found.config_version, MemberView::of(program, found)))
+    }
+
     fn of(program: &Program, found: MemberForView) -> Self {
         let tier = tiers::view_of(program, &found.member, &found.sums);
         MemberView {

@@ -4,14 +4,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::elements;
 use crate::db::DbConnection;
 use crate::db::models::streaks as rows;
 use crate::engine::period;
-use crate::engine::streaks::{self, StreakDefinition, StreakPeriod, StreakState};
+use crate::engine::streaks::{self as engine_streaks, CompiledStreak, StreakPeriod, StreakState};
 use crate::error::AppResult;
 use crate::programs::Program;
-use crate::rules::RuleStatus;
 
 /// A member's streak.
 #[derive(Debug, Serialize, ToSchema)]
@@ -30,43 +28,38 @@ pub struct StreakView {
     pub last_period: Option<NaiveDate>,
 }
 
-/// The member's standing in each of the program's active streaks, as of `now`.
+/// The member's standing in each of the program's active streaks (compiled in `streaks`), as
+/// of `now`: one statement, none when the program has no streak.
 pub fn member_view(
     conn: &mut DbConnection,
     program: &Program,
+    streaks: &[CompiledStreak],
     member_id: i64,
     now: NaiveDateTime,
 ) -> AppResult<Vec<StreakView>> {
-    let active = elements::list::<StreakDefinition>(
-        conn,
-        program.id,
-        Some(RuleStatus::Active),
-        None,
-        i64::MAX,
-    )?;
-    if active.is_empty() {
+    if streaks.is_empty() {
         return Ok(Vec::new());
     }
     let rows = rows::of_member(conn, member_id)?;
     let today = period::local(program.time_zone, now).date();
-    Ok(active
-        .into_iter()
-        .map(|element| {
+    Ok(streaks
+        .iter()
+        .map(|streak| {
             let state = rows
                 .iter()
-                .find(|r| r.streak_id == element.row.id)
+                .find(|r| r.streak_id == streak.id)
                 .map(|r| StreakState {
                     current: r.current_length,
                     longest: r.longest_length,
                     last: Some(r.last_period),
                 })
                 .unwrap_or_default();
-            let period = element.definition.period;
+            let period = streak.period;
             StreakView {
-                slug: element.row.slug,
-                name: element.definition.name,
+                slug: streak.slug.clone(),
+                name: streak.name.clone(),
                 period,
-                current: streaks::current_on(period, &state, today),
+                current: engine_streaks::current_on(period, &state, today),
                 longest: state.longest,
                 this_period_done: state.last == Some(period.start(today)),
                 last_period: state.last,

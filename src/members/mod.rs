@@ -19,7 +19,7 @@ use crate::db::DbConnection;
 use crate::db::models::api_keys::{self, KeyState};
 use crate::db::models::ledger as ledger_rows;
 use crate::db::models::members::{
-    self as rows, MemberFilter, MemberForView, MemberRow, NewMember, ProfileChanges,
+    self as rows, MemberFilter, MemberForView, MemberRef, MemberRow, NewMember, ProfileChanges,
 };
 use crate::db::models::stats::{self, Delta};
 use crate::db::models::tiers::Calendar;
@@ -207,8 +207,7 @@ pub fn require(
     program_id: i64,
     external_id: &str,
 ) -> AppResult<MemberRow> {
-    rows::find_by_external_id(conn, program_id, external_id)?
-        .ok_or_else(|| AppError::not_found(format!("no member `{external_id}` in this program")))
+    rows::find_by_external_id(conn, program_id, external_id)?.ok_or_else(|| not_found(external_id))
 }
 
 /// A member with its referrer's external id and, given the program's tier [`Calendar`] now,
@@ -219,8 +218,14 @@ pub fn find_for_view(
     external_id: &str,
     calendar: Option<&Calendar>,
 ) -> AppResult<MemberForView> {
-    rows::find_for_view(conn, program_id, external_id, calendar, None)?
-        .ok_or_else(|| AppError::not_found(format!("no member `{external_id}` in this program")))
+    rows::find_for_view(
+        conn,
+        program_id,
+        MemberRef::External(external_id),
+        calendar,
+        None,
+    )?
+    .ok_or_else(|| not_found(external_id))
 }
 
 /// [`find_for_view`] for a request made with a cached storefront key: the key's state, read
@@ -232,14 +237,46 @@ pub fn find_for_view_by_key(
     calendar: Option<&Calendar>,
     key_id: i64,
 ) -> AppResult<(KeyState, AppResult<MemberForView>)> {
-    let found = rows::find_for_view(conn, program_id, external_id, calendar, Some(key_id))?;
-    let state = match found.as_ref().and_then(|f| f.key.clone()) {
-        Some(state) => state,
-        None => api_keys::state(conn, key_id)?,
+    let found = rows::find_for_view(
+        conn,
+        program_id,
+        MemberRef::External(external_id),
+        calendar,
+        Some(key_id),
+    )?;
+    let state = match &found {
+        Some(MemberForView {
+            key: Some((scopes, rate_limit)),
+            config_version,
+            ..
+        }) => KeyState {
+            scopes: scopes.clone(),
+            rate_limit: *rate_limit,
+            config_version: *config_version,
+        },
+        _ => api_keys::state(conn, key_id)?,
     };
-    let member = found
-        .ok_or_else(|| AppError::not_found(format!("no member `{external_id}` in this program")));
-    Ok((state, member))
+    Ok((state, found.ok_or_else(|| not_found(external_id))))
+}
+
+/// [`find_for_view`] for the member a member token names, unless closed: one statement.
+pub fn find_own_for_view(
+    conn: &mut DbConnection,
+    program_id: i64,
+    member_id: i64,
+    calendar: Option<&Calendar>,
+) -> AppResult<MemberForView> {
+    rows::find_for_view(conn, program_id, MemberRef::Id(member_id), calendar, None)?
+        .filter(|found| !found.member.status.is_closed())
+        .ok_or_else(closed_or_gone)
+}
+
+fn not_found(external_id: &str) -> AppError {
+    AppError::not_found(format!("no member `{external_id}` in this program"))
+}
+
+fn closed_or_gone() -> AppError {
+    AppError::Unauthorized("this member's account is closed or does not exist".into())
 }
 
 /// The member a member token names, unless closed.
@@ -252,9 +289,7 @@ pub fn require_own(
     rows::find(conn, member_id)
         .optional()?
         .filter(|member| member.program_id == program_id && !member.status.is_closed())
-        .ok_or_else(|| {
-            AppError::Unauthorized("this member's account is closed or does not exist".into())
-        })
+        .ok_or_else(closed_or_gone)
 }
 
 /// Changes a member's profile or status (active or suspended).

@@ -3,8 +3,10 @@
 pub mod admin;
 mod analytics_settings;
 pub mod api_keys;
+mod cache;
 
 pub use analytics_settings::AnalyticsSettings;
+pub use cache::ProgramCache;
 
 use std::str::FromStr;
 

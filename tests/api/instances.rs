@@ -237,9 +237,9 @@ async fn point_moves_through_two_instances_at_once_leave_exact_balances() {
     one.assert_ledger_verifies().await;
 }
 
-/// Each instance remembers the storefront keys it verified, and a read confirms its key in its
-/// own statement: a tier ladder, a limit or a revocation made through one instance applies to
-/// the other's next request.
+/// Each instance remembers the storefront keys and the programs it read, and a read confirms
+/// them in its own statement: a tier ladder, a limit or a revocation made through one instance
+/// applies to the other's next request.
 #[tokio::test]
 async fn a_key_remembered_by_one_instance_follows_changes_made_through_the_other() {
     let (one, other) = two_instances().await;
@@ -248,6 +248,14 @@ async fn a_key_remembered_by_one_instance_follows_changes_made_through_the_other
     one.enrol(&shop, "ana").await;
     let before = other.member(&shop, "ana").await;
     assert_eq!(before["tier"], Value::Null);
+    let token = one.member_token(&shop, "ana").await;
+    let me = || {
+        other
+            .request(Method::GET, "/v1/me")
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(body(me().await.unwrap()).await["tier"], Value::Null);
 
     let tiers = one
         .request(Method::PUT, "/v1/admin/programs/shop/tiers")
@@ -259,6 +267,11 @@ async fn a_key_remembered_by_one_instance_follows_changes_made_through_the_other
     assert_eq!(tiers.status(), StatusCode::OK);
     let after = other.member(&shop, "ana").await;
     assert!(after["tier"].is_object(), "{after}");
+    let own = body(me().await.unwrap()).await;
+    assert_eq!(
+        own["tier"], after["tier"],
+        "the member's own read follows too"
+    );
 
     let missing = other
         .store(&shop, Method::GET, "/v1/members/nobody")
@@ -275,10 +288,7 @@ async fn a_key_remembered_by_one_instance_follows_changes_made_through_the_other
             .unwrap(),
     )
     .await;
-    let key_path = format!(
-        "/v1/admin/programs/shop/api-keys/{}",
-        keys["data"][0]["id"]
-    );
+    let key_path = format!("/v1/admin/programs/shop/api-keys/{}", keys["data"][0]["id"]);
     let limited = one
         .request(Method::PATCH, &key_path)
         .bearer_auth(&admin)

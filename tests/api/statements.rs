@@ -21,6 +21,10 @@ fn ceilings(backend: Backend) -> (u64, u64) {
     }
 }
 
+/// A member's own read (`GET /v1/me`), on both backends: the member, its referrer, its tier
+/// sums and its program's configuration version in one statement, its streaks in another.
+const OWN_READ: u64 = 2;
+
 // Measured (2026-12-02): a purchase sends 10 on PostgreSQL (the key check; BEGIN; the member's
 // lock; the event's insert, which also finds a re-post; the state read; the ledger entry, its
 // lot and the member's balances; the rest in one batch; COMMIT) and 16 on SQLite, where the
@@ -68,6 +72,17 @@ async fn buy(app: &TestApp, shop: &Shop, n: usize) {
     app.event(shop, purchase(n)).await;
 }
 
+async fn read_own(app: &TestApp, token: &str) {
+    let response = app
+        .request(Method::GET, "/v1/me")
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    assert!(body(response).await["streaks"].is_array());
+}
+
 async fn read(app: &TestApp, shop: &Shop) {
     let response = app
         .store(shop, Method::GET, "/v1/members/ana")
@@ -98,25 +113,31 @@ async fn a_coffee_purchase_and_a_balance_read_send_a_bounded_number_of_statement
     // the least of three, so that a pooled connection's liveness ping (sent when one was idle
     // for a second) does not count.
     buy(&app, &shop, 0).await;
+    let token = app.member_token(&shop, "ana").await;
     let mut second = u64::MAX;
     let mut read_early = u64::MAX;
+    let mut own_early = u64::MAX;
     for n in 1..4 {
         second = second.min(statements_of(&app, buy(&app, &shop, n)).await);
         read_early = read_early.min(statements_of(&app, read(&app, &shop)).await);
+        own_early = own_early.min(statements_of(&app, read_own(&app, &token)).await);
     }
     for n in 4..500 {
         buy(&app, &shop, n).await;
     }
     let mut later = u64::MAX;
     let mut read_late = u64::MAX;
+    let mut own_late = u64::MAX;
     for n in 500..503 {
         later = later.min(statements_of(&app, buy(&app, &shop, n)).await);
         read_late = read_late.min(statements_of(&app, read(&app, &shop)).await);
+        own_late = own_late.min(statements_of(&app, read_own(&app, &token)).await);
     }
     let backend = app.database.backend();
     eprintln!(
         "statements on {backend:?}: purchase {second} (after 500 purchases: {later}), balance \
-         read {read_early} (after 500 purchases: {read_late})"
+         read {read_early} (after 500 purchases: {read_late}), own read {own_early} (after 500 \
+         purchases: {own_late})"
     );
     let (purchase_ceiling, read_ceiling) = ceilings(backend);
     assert!(
@@ -134,6 +155,10 @@ async fn a_coffee_purchase_and_a_balance_read_send_a_bounded_number_of_statement
     assert!(
         read_early <= read_ceiling,
         "a balance read sends {read_early} statements; at most {read_ceiling}"
+    );
+    assert!(
+        own_late <= own_early && own_early <= OWN_READ,
+        "a member's own read sends {own_early} statements (later {own_late}); at most {OWN_READ}"
     );
     app.assert_ledger_verifies().await;
 }

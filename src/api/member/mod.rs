@@ -10,11 +10,11 @@ use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::views::{EntryView, MemberView};
 use crate::db::now_utc;
-use crate::error::{AppResult, Problem};
+use crate::error::{AppError, AppResult, Problem};
 use crate::gamification::streaks;
 use crate::ledger::history;
+use crate::members;
 use crate::state::AppState;
-use crate::{members, programs};
 
 mod rewards;
 
@@ -31,16 +31,37 @@ pub fn routes(cfg: &mut ServiceConfig) {
 ))]
 #[get("/v1/me")]
 async fn me(state: web::Data<AppState>, who: MemberPrincipal) -> AppResult<HttpResponse> {
+    let cached = state.programs.get(who.program_id);
+    let shared = state.clone();
     let view = state
         .run(move |conn| {
-            let member = members::require_own(conn, who.program_id, who.member_id)?;
-            let program = programs::by_id(conn, who.program_id)?;
-            let streaks = streaks::member_view(conn, &program, member.id, now_utc())?;
-            let view = MemberView::load(conn, &program, member)?;
-            Ok(MemberView {
-                streaks: Some(streaks),
-                ..view
-            })
+            let mut program = match cached {
+                Some(program) => program,
+                None => shared.programs.load(conn, who.program_id)?,
+            };
+            // Twice at most: a program changed again between its read and the member's is
+            // being changed as we speak, and the client may retry.
+            for _ in 0..2 {
+                let (version, view) = MemberView::read_own(conn, &program, who.member_id)?;
+                if version == program.config_version {
+                    let game = shared.game.get(conn, &program)?;
+                    let streaks = streaks::member_view(
+                        conn,
+                        &program,
+                        &game.streaks,
+                        who.member_id,
+                        now_utc(),
+                    )?;
+                    return Ok(MemberView {
+                        streaks: Some(streaks),
+                        ..view
+                    });
+                }
+                program = shared.programs.load(conn, who.program_id)?;
+            }
+            Err(AppError::Unavailable(
+                "the program changed during the request; try again".into(),
+            ))
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))

@@ -82,17 +82,6 @@ pub struct KeyState {
     pub config_version: i64,
 }
 
-impl KeyState {
-    /// The SQL of three columns that read the state of the key bound to each `?`, as
-    /// subqueries to add to another statement's select list.
-    pub const COLUMNS: [&str; 3] = [
-        "(SELECT k.scopes FROM api_keys k WHERE k.id = ? AND k.revoked_at IS NULL)",
-        "(SELECT k.rate_limit FROM api_keys k WHERE k.id = ?)",
-        "(SELECT p.config_version FROM api_keys k JOIN programs p ON p.id = k.program_id \
-          WHERE k.id = ?)",
-    ];
-}
-
 /// The key's state alone, for a statement that found nothing to carry it.
 pub fn state(conn: &mut DbConnection, id: i64) -> QueryResult<KeyState> {
     let found = api_keys::table

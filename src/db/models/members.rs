@@ -2,9 +2,8 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 
-use super::api_keys::KeyState;
 use super::tiers::{Calendar, Sums, Term, sums_sql};
 use crate::db::batch::{Bind, Raw, RawExpression};
 use crate::db::schema::members;
@@ -156,18 +155,29 @@ pub struct MemberForView {
     pub member: MemberRow,
     pub referrer: Option<String>,
     pub sums: Sums,
-    /// The state of the key the read was made for, when one was named.
-    pub key: Option<KeyState>,
+    /// The member's program's configuration version, read with it.
+    pub config_version: i64,
+    /// The scopes (`None` once revoked) and limit of the key the read was made for, when one
+    /// was named.
+    pub key: Option<(Option<String>, Option<i32>)>,
 }
 
-/// Reads a member with its referrer's external id; when `calendar` is given (the program has
-/// tiers), its qualifying activity in the tier window, since it qualified and in the last
-/// calendar year; and when `key` is given, that key's state (`KeyState`): one statement, which
-/// reads at most a month of single activities per sum.
+/// Which member to read: by the storefront's id for it, or by ours (a member token's).
+#[derive(Debug, Clone, Copy)]
+pub enum MemberRef<'a> {
+    External(&'a str),
+    Id(i64),
+}
+
+/// Reads a member of the program with its referrer's external id and its program's
+/// configuration version; when `calendar` is given (the program has tiers), its qualifying
+/// activity in the tier window, since it qualified and in the last calendar year; and when
+/// `key` is given, that key's scopes and limit: one statement, which reads at most a month of
+/// single activities per sum.
 pub fn find_for_view(
     conn: &mut DbConnection,
     program_id: i64,
-    external_id: &str,
+    member: MemberRef<'_>,
     calendar: Option<&Calendar>,
     key: Option<i64>,
 ) -> QueryResult<Option<MemberForView>> {
@@ -191,10 +201,10 @@ pub fn find_for_view(
     let [in_window, since_qualified, last_year, _] = sums;
     let key_columns = match key {
         Some(id) => {
-            binds.extend([Bind::BigInt(id), Bind::BigInt(id), Bind::BigInt(id)]);
-            KeyState::COLUMNS.map(str::to_owned)
+            binds.extend([Bind::BigInt(id), Bind::BigInt(id)]);
+            KEY_COLUMNS.map(str::to_owned)
         }
-        None => ["NULL".to_owned(), "NULL".to_owned(), ZERO.to_owned()],
+        None => ["NULL".to_owned(), "NULL".to_owned()],
     };
     // Each expression takes its own values, in the order they appear.
     let mut binds = binds.into_iter();
@@ -202,22 +212,30 @@ pub fn find_for_view(
         let values = binds.by_ref().take(sql.matches('?').count()).collect();
         Raw::new(sql, values)
     };
-    let (in_window, since_qualified, last_year) = (
+    let sums = (
         RawExpression::<BigInt>::new(raw(in_window)),
         RawExpression::<BigInt>::new(raw(since_qualified)),
         RawExpression::<BigInt>::new(raw(last_year)),
     );
-    let [scopes, rate_limit, config_version] = key_columns;
+    let [scopes, rate_limit] = key_columns;
     let key_state = (
         RawExpression::<Nullable<Text>>::new(raw(scopes)),
         RawExpression::<Nullable<Integer>>::new(raw(rate_limit)),
-        RawExpression::<BigInt>::new(raw(config_version)),
     );
+    let config_version = RawExpression::<BigInt>::new(Raw::new(CONFIG_VERSION, Vec::new()));
+    let which = RawExpression::<Bool>::new(match member {
+        MemberRef::External(external_id) => Raw::new(
+            "members.external_id = ?",
+            vec![Bind::Text(external_id.to_owned())],
+        ),
+        MemberRef::Id(id) => Raw::new("members.id = ?", vec![Bind::BigInt(id)]),
+    });
     type Found = (
         MemberRow,
         Option<String>,
         (i64, i64, i64),
-        (Option<String>, Option<i32>, i64),
+        i64,
+        (Option<String>, Option<i32>),
     );
     members::table
         .left_join(
@@ -227,38 +245,44 @@ pub fn find_for_view(
                 .eq(members::referred_by)),
         )
         .filter(members::program_id.eq(program_id))
-        .filter(members::external_id.eq(external_id))
+        .filter(which)
         .select((
             MemberRow::as_select(),
             referrers.field(members::external_id).nullable(),
-            (in_window, since_qualified, last_year),
+            sums,
+            config_version,
             key_state,
         ))
         .first::<Found>(conn)
         .optional()
         .map(|row| {
-            row.map(
-                |(member, referrer, (in_window, since_qualified, last_year), state)| {
-                    let (scopes, rate_limit, config_version) = state;
-                    MemberForView {
-                        member,
-                        referrer,
-                        sums: Sums {
-                            in_window,
-                            since_qualified,
-                            last_year,
-                            after: 0,
-                        },
-                        key: key.map(|_| KeyState {
-                            scopes,
-                            rate_limit,
-                            config_version,
-                        }),
-                    }
-                },
-            )
+            row.map(|(member, referrer, sums, config_version, state)| {
+                let (in_window, since_qualified, last_year) = sums;
+                MemberForView {
+                    member,
+                    referrer,
+                    sums: Sums {
+                        in_window,
+                        since_qualified,
+                        last_year,
+                        after: 0,
+                    },
+                    config_version,
+                    key: key.map(|_| state),
+                }
+            })
         })
 }
+
+/// The scopes (NULL once revoked) and the limit of the key bound to each `?`.
+const KEY_COLUMNS: [&str; 2] = [
+    "(SELECT k.scopes FROM api_keys k WHERE k.id = ? AND k.revoked_at IS NULL)",
+    "(SELECT k.rate_limit FROM api_keys k WHERE k.id = ?)",
+];
+
+/// The configuration version of the member's program.
+const CONFIG_VERSION: &str =
+    "(SELECT p.config_version FROM programs p WHERE p.id = members.program_id)";
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<MemberRow> {
     members::table
