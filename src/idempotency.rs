@@ -11,7 +11,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::db::models::idempotency_keys::{self as rows, StoredRequest};
-use crate::db::{DbConn, DbConnection, is_unique_violation, now_utc, write_tx};
+use crate::db::{DbConn, DbConnection, now_utc, write_tx};
 use crate::error::{AppError, AppResult, ErrorCode};
 
 /// Who sent a request.
@@ -124,7 +124,7 @@ pub fn execute<T: Serialize>(
         return replay(stored, keyed);
     }
     let attempt = write_tx(conn, |tx| {
-        let claim = rows::claim(
+        let claimed = rows::claim(
             tx,
             keyed.program_id,
             &keyed.owner,
@@ -132,14 +132,15 @@ pub fn execute<T: Serialize>(
             keyed.operation,
             &keyed.digest,
             now_utc(),
-        )
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                Failure::KeyTaken
-            } else {
-                e.into()
-            }
-        })?;
+        )?;
+        let Some(claim) = claimed else {
+            // Taken by a request that is done: read its reply in this transaction, which
+            // sees it even before a shared SQLite commit makes it visible to others.
+            return match rows::find(tx, keyed.program_id, &keyed.owner, &keyed.key)? {
+                Some(stored) => replay(stored, keyed).map_err(Failure::App),
+                None => Err(Failure::KeyTaken),
+            };
+        };
         let done = work(tx)?;
         let body = to_json(&done.body)?;
         rows::complete(tx, claim, i32::from(status), &body, done.entry_id)?;

@@ -14,12 +14,17 @@ pub struct PoolCollector {
     idle: IntGauge,
     max: IntGauge,
     statements: IntCounter,
+    commits: IntCounter,
+    grouped: IntCounter,
 }
 
 impl PoolCollector {
     pub fn new(db: Db) -> prometheus::Result<Self> {
         let gauge = |name: &str, help: &str| {
             IntGauge::with_opts(Opts::new(name, help).namespace("fidelio"))
+        };
+        let counter = |name: &str, help: &str| {
+            IntCounter::with_opts(Opts::new(name, help).namespace("fidelio"))
         };
         Ok(PoolCollector {
             db,
@@ -32,12 +37,17 @@ impl PoolCollector {
                 "db_pool_max_connections",
                 "Most database connections the pool opens",
             )?,
-            statements: IntCounter::with_opts(
-                Opts::new(
-                    "db_statements_total",
-                    "Statements sent to the database (queries, BEGIN, COMMIT, pings)",
-                )
-                .namespace("fidelio"),
+            statements: counter(
+                "db_statements_total",
+                "Statements sent to the database (queries, BEGIN, COMMIT, pings)",
+            )?,
+            commits: counter(
+                "db_group_commits_total",
+                "SQLite write transactions committed, each holding one or more requests' writes",
+            )?,
+            grouped: counter(
+                "db_grouped_writes_total",
+                "Requests' writes committed by those transactions",
             )?,
         })
     }
@@ -48,7 +58,7 @@ impl Collector for PoolCollector {
         [&self.open, &self.idle, &self.max]
             .into_iter()
             .flat_map(|g| g.desc())
-            .chain(self.statements.desc())
+            .chain(self.counters().flat_map(|c| c.desc()))
             .collect()
     }
 
@@ -57,14 +67,25 @@ impl Collector for PoolCollector {
         self.open.set(i64::from(open));
         self.idle.set(i64::from(idle));
         self.max.set(i64::from(max));
-        let sent = self.db.statements();
-        self.statements
-            .inc_by(sent.saturating_sub(self.statements.get()));
+        let (commits, grouped) = self.db.group_commits();
+        for (counter, total) in self
+            .counters()
+            .zip([self.db.statements(), commits, grouped])
+        {
+            counter.inc_by(total.saturating_sub(counter.get()));
+        }
         [&self.open, &self.idle, &self.max]
             .into_iter()
             .flat_map(|g| g.collect())
-            .chain(self.statements.collect())
+            .chain(self.counters().flat_map(|c| c.collect()))
             .collect()
+    }
+}
+
+impl PoolCollector {
+    /// The counters, which follow totals the pool keeps.
+    fn counters(&self) -> impl Iterator<Item = &IntCounter> {
+        [&self.statements, &self.commits, &self.grouped].into_iter()
     }
 }
 

@@ -3,17 +3,17 @@
 
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use diesel::connection::{
-    AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection,
-    TransactionManager,
+    Instrumentation, InstrumentationEvent, SimpleConnection, TransactionManager,
 };
 use diesel::r2d2::{Error as PoolError, ManageConnection, R2D2Connection};
 use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
 
+use super::group_commit::GroupWriter;
 use super::health::{Health, NoConnection, is_connection_lost};
 use super::url::{Backend, DatabaseUrl};
 
@@ -32,10 +32,10 @@ PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
 PRAGMA foreign_keys = ON;";
 
-/// A pooled connection, with the lock that serialises this process's SQLite writers.
+/// A pooled connection, with the writer that this process's SQLite writes go through.
 pub struct DbConn {
     conn: DbConnection,
-    sqlite_writer: Option<Arc<Mutex<()>>>,
+    sqlite_writer: Option<Arc<GroupWriter>>,
     /// When the connection last proved alive (opened or pinged).
     checked_at: Instant,
     /// Set when a statement found the connection broken, so the pool drops it.
@@ -63,9 +63,10 @@ impl DerefMut for DbConn {
 /// Runs `f` in a write transaction and commits if it returns `Ok`.
 ///
 /// On SQLite the transaction is `BEGIN IMMEDIATE`, so it holds the write lock from its first
-/// statement and never fails half-way on a lock upgrade; writers of this process queue on a
-/// mutex first instead of spinning on SQLite's busy handler. On PostgreSQL it is an ordinary
-/// READ COMMITTED transaction: use cases take row locks or write conditionally.
+/// statement and never fails half-way on a lock upgrade, and this process's writers share it
+/// when they come together: `group_commit` runs each in its own savepoint of one transaction
+/// with one fsync, and returns once that is committed. On PostgreSQL it is an ordinary READ
+/// COMMITTED transaction: use cases take row locks or write conditionally.
 pub fn write_tx<T, E>(
     conn: &mut DbConn,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -73,25 +74,9 @@ pub fn write_tx<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    let Some(writer) = conn.sqlite_writer.clone() else {
-        return conn.conn.transaction(f);
-    };
-    let _turn = writer
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let DbConnection::Sqlite(inner) = &mut conn.conn {
-        AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
-    }
-    type Manager = <DbConnection as Connection>::TransactionManager;
-    match f(&mut conn.conn) {
-        Ok(value) => {
-            Manager::commit_transaction(&mut conn.conn)?;
-            Ok(value)
-        }
-        Err(error) => {
-            Manager::rollback_transaction(&mut conn.conn)?;
-            Err(error)
-        }
+    match conn.sqlite_writer.clone() {
+        Some(writer) => writer.run(f),
+        None => conn.conn.transaction(f),
     }
 }
 
@@ -127,20 +112,16 @@ impl Instrumentation for Instrumented {
     }
 }
 
-/// Opens connections for the pool, choosing the backend from the URL (diesel's own
-/// `establish` would fall back to SQLite when PostgreSQL is down).
-pub struct ConnectionManager {
+/// Opens connections, choosing the backend from the URL (diesel's own `establish` would fall
+/// back to SQLite when PostgreSQL is down), each instrumented.
+struct Opener {
     url: DatabaseUrl,
-    sqlite_writer: Arc<Mutex<()>>,
     statements: StatementCounter,
     health: Arc<Health>,
 }
 
-impl ManageConnection for ConnectionManager {
-    type Connection = DbConn;
-    type Error = PoolError;
-
-    fn connect(&self) -> Result<DbConn, PoolError> {
+impl Opener {
+    fn open(&self) -> Result<DbConn, PoolError> {
         let opened = match &self.url {
             DatabaseUrl::Postgres(url) => PgConnection::establish(url)
                 .map(DbConnection::Postgresql)
@@ -155,14 +136,29 @@ impl ManageConnection for ConnectionManager {
             health: self.health.clone(),
             lost: lost.clone(),
         });
-        let sqlite_writer =
-            matches!(conn, DbConnection::Sqlite(_)).then(|| self.sqlite_writer.clone());
         Ok(DbConn {
             conn,
-            sqlite_writer,
+            sqlite_writer: None,
             checked_at: Instant::now(),
             lost,
         })
+    }
+}
+
+/// The pool's connections: opened by the `Opener`, and on SQLite given the process's writer.
+pub struct ConnectionManager {
+    opener: Arc<Opener>,
+    sqlite_writer: Option<Arc<GroupWriter>>,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = PoolError;
+
+    fn connect(&self) -> Result<DbConn, PoolError> {
+        let mut conn = self.opener.open()?;
+        conn.sqlite_writer = self.sqlite_writer.clone();
+        Ok(conn)
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), PoolError> {
@@ -221,6 +217,8 @@ pub struct Db {
     backend: Backend,
     statements: StatementCounter,
     health: Arc<Health>,
+    /// On SQLite, the writer every write transaction goes through.
+    sqlite_writer: Option<Arc<GroupWriter>>,
     /// How long a checkout waits for a connection (`--db-timeout`).
     timeout: Duration,
 }
@@ -234,11 +232,18 @@ impl Db {
         openssl_sys::init();
         let statements = StatementCounter::default();
         let health = Arc::new(Health::default());
-        let manager = ConnectionManager {
+        let opener = Arc::new(Opener {
             url: url.clone(),
-            sqlite_writer: Arc::new(Mutex::new(())),
             statements: statements.clone(),
             health: health.clone(),
+        });
+        let sqlite_writer = (url.backend() == Backend::Sqlite).then(|| {
+            let opener = opener.clone();
+            Arc::new(GroupWriter::new(Arc::new(move || opener.open())))
+        });
+        let manager = ConnectionManager {
+            opener,
+            sqlite_writer: sqlite_writer.clone(),
         };
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
@@ -254,6 +259,7 @@ impl Db {
             backend: url.backend(),
             statements,
             health,
+            sqlite_writer,
             timeout,
         })
     }
@@ -285,6 +291,14 @@ impl Db {
     /// Statements this pool's connections have sent since it opened.
     pub fn statements(&self) -> u64 {
         self.statements.0.load(Ordering::Relaxed)
+    }
+
+    /// SQLite write transactions committed and the requests' writes they held (`(0, 0)` on
+    /// PostgreSQL, where each request commits its own).
+    pub fn group_commits(&self) -> (u64, u64) {
+        self.sqlite_writer
+            .as_ref()
+            .map_or((0, 0), |writer| writer.committed())
     }
 
     /// Connections open and idle, for the metrics.

@@ -3,6 +3,7 @@
 
 pub mod batch;
 mod connection;
+mod group_commit;
 mod health;
 pub mod migrations;
 pub mod models;

@@ -103,22 +103,20 @@ pub fn record(
                 api_key_id,
                 qualifying_minor: qualifying_spend(program, &event)?,
             };
-            let row = rows::insert(tx, &new).map_err(|e| {
-                if is_unique_violation(&e) {
-                    Failure::IdTaken
-                } else {
-                    e.into()
-                }
-            })?;
+            let row = match rows::insert(tx, &new) {
+                Ok(row) => row,
+                Err(e) if is_unique_violation(&e) => return repost(tx, program, &event.id, &digest),
+                Err(e) => return Err(e.into()),
+            };
             let (outcome, earned, mut batch) =
                 decide_and_write(tx, program, &compiled, &event, &row, member, now)?;
             let json = serde_json::to_string(&outcome).map_err(|e| AppError::Internal(e.into()))?;
             batch.push(rows::complete(row.id, json.clone(), earned));
             batch.send(tx)?;
-            Ok::<_, Failure>(json)
+            Ok::<_, Failure>(Recorded::Created(json))
         });
         match attempt {
-            Ok(json) => return Ok(Recorded::Created(json)),
+            Ok(recorded) => return Ok(recorded),
             Err(Failure::App(error)) => return Err(error),
             Err(Failure::Raced) => continue,
             // A re-post of an event whose member was closed since, or is unknown to it, is
@@ -144,6 +142,25 @@ pub fn record(
         ErrorCode::EventInProgress,
         "member: the member is being enrolled by another event; retry",
     ))
+}
+
+/// A re-post, found by its id's insert failing. On SQLite the first post may be ahead of this
+/// one in the same batch, not yet committed (group commit), which only this transaction sees:
+/// it is read here. PostgreSQL ends a transaction at a failed statement (and its insert waited
+/// for the first post's commit), so there it is read after.
+fn repost(
+    tx: &mut DbConnection,
+    program: &Program,
+    id: &str,
+    digest: &str,
+) -> Result<Recorded, Failure> {
+    if !matches!(tx, DbConnection::Sqlite(_)) {
+        return Err(Failure::IdTaken);
+    }
+    match rows::find(tx, program.id, id)? {
+        Some(stored) => replay(stored, digest).map_err(Failure::App),
+        None => Err(Failure::IdTaken),
+    }
 }
 
 fn replay(stored: EventRow, digest: &str) -> AppResult<Recorded> {

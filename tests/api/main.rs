@@ -18,6 +18,7 @@ mod events;
 mod game_admin;
 mod game_beauty;
 mod game_coffee;
+mod group_commit;
 mod helpers;
 mod hostile;
 mod idempotency;

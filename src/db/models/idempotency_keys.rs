@@ -3,7 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use diesel::sql_types::BigInt;
+
 use crate::db::DbConnection;
+use crate::db::batch::{Bind, Raw};
 use crate::db::schema::idempotency_keys;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -39,8 +42,9 @@ pub fn find(
 }
 
 /// Claims a key before the request's work runs; the row is completed in the same transaction.
-/// A concurrent claim of the same key waits for this transaction, then fails as a unique
-/// violation.
+/// `None` when the key is taken: by a request committed before this one (on PostgreSQL a
+/// concurrent claim waits for the other transaction to end), or by one ahead of it in the same
+/// transaction (SQLite's group commit). Either way its stored reply is there to read.
 pub fn claim(
     conn: &mut DbConnection,
     program_id: i64,
@@ -49,20 +53,28 @@ pub fn claim(
     operation: &str,
     digest: &str,
     at: NaiveDateTime,
-) -> QueryResult<i64> {
-    diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::program_id.eq(program_id),
-            idempotency_keys::owner.eq(owner),
-            idempotency_keys::idempotency_key.eq(key),
-            idempotency_keys::operation.eq(operation),
-            idempotency_keys::request_digest.eq(digest),
-            idempotency_keys::status_code.eq(0),
-            idempotency_keys::response_body.eq(""),
-            idempotency_keys::created_at.eq(at),
-        ))
-        .returning(idempotency_keys::id)
-        .get_result(conn)
+) -> QueryResult<Option<i64>> {
+    #[derive(QueryableByName)]
+    struct Claimed {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    Raw::new(
+        "INSERT INTO idempotency_keys (program_id, owner, idempotency_key, operation, \
+         request_digest, status_code, response_body, created_at) \
+         VALUES (?, ?, ?, ?, ?, 0, '', ?) ON CONFLICT DO NOTHING RETURNING id",
+        vec![
+            Bind::BigInt(program_id),
+            Bind::Text(owner.to_owned()),
+            Bind::Text(key.to_owned()),
+            Bind::Text(operation.to_owned()),
+            Bind::Text(digest.to_owned()),
+            Bind::At(at),
+        ],
+    )
+    .get_result::<Claimed>(conn)
+    .optional()
+    .map(|claimed| claimed.map(|c| c.id))
 }
 
 pub fn complete(
