@@ -105,7 +105,9 @@ pub fn record(
             };
             let row = match rows::insert(tx, &new) {
                 Ok(row) => row,
-                Err(e) if is_unique_violation(&e) => return repost(tx, program, &event.id, &digest),
+                Err(e) if is_unique_violation(&e) => {
+                    return repost(tx, program, &event.id, &digest);
+                }
                 Err(e) => return Err(e.into()),
             };
             let (outcome, earned, mut batch) =
