@@ -3,13 +3,13 @@
 use actix_web::web;
 
 use crate::auth::jwt::TokenKeys;
-use crate::auth::key_cache::KeyCache;
 use crate::auth::key_limit::KeyLimiter;
 use crate::auth::login_limit::LoginLimiter;
 use crate::db::{Db, DbConn};
 use crate::error::AppResult;
 use crate::gamification::GameCache;
 use crate::programs::ProgramCache;
+use crate::programs::key_cache::KeyCache;
 use crate::rules::RuleCache;
 
 /// How long issued tokens live, in seconds.

@@ -14,7 +14,6 @@ use crate::admins;
 use crate::auth::Scope;
 use crate::auth::api_key;
 use crate::auth::jwt::Audience;
-use crate::auth::key_cache::{self, Confirmed, VerifiedKey};
 use crate::auth::key_limit::Usage;
 use crate::db::DbConn;
 use crate::db::models::api_keys::{self, ApiKeyRow, KeyState};
@@ -22,6 +21,7 @@ use crate::db::models::programs::ProgramRow;
 use crate::domain::AdminRole;
 use crate::error::{AppError, AppResult};
 use crate::programs::Program;
+use crate::programs::key_cache::{self, Confirmed, VerifiedKey};
 use crate::state::AppState;
 
 /// An admin, from an admin JWT, with its role and programs as they are now (read on every

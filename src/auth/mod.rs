@@ -4,7 +4,6 @@
 
 pub mod api_key;
 pub mod jwt;
-pub mod key_cache;
 pub mod key_limit;
 pub mod login_limit;
 pub mod password;

@@ -4,6 +4,7 @@ pub mod admin;
 mod analytics_settings;
 pub mod api_keys;
 mod cache;
+pub mod key_cache;
 
 pub use analytics_settings::AnalyticsSettings;
 pub use cache::ProgramCache;

@@ -13,9 +13,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::num::NonZeroU32;
 use std::sync::{Arc, RwLock};
 
+use super::Program;
 use crate::auth::Scope;
 use crate::db::models::api_keys::KeyState;
-use crate::programs::Program;
 
 /// Keys kept before the map is emptied and filled again.
 const CAPACITY: usize = 10_000;
