@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::{Reply, TestApp};
@@ -12,23 +11,9 @@ use fidelio::db::Backend;
 
 /// `fidelio_db_group_commits_total` and `fidelio_db_grouped_writes_total` from `/metrics`.
 async fn group_commits(app: &TestApp) -> (u64, u64) {
-    let text = app
-        .request(Method::GET, "/metrics")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let value = |name: &str| -> u64 {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no {name} in /metrics:\n{text}"))
-    };
     (
-        value("fidelio_db_group_commits_total"),
-        value("fidelio_db_grouped_writes_total"),
+        app.metric("fidelio_db_group_commits_total").await,
+        app.metric("fidelio_db_grouped_writes_total").await,
     )
 }
 

@@ -365,6 +365,22 @@ impl TestApp {
             .to_owned()
     }
 
+    /// The value of a counter or gauge without labels in `/metrics`.
+    pub async fn metric(&self, name: &str) -> u64 {
+        let text = self
+            .request(Method::GET, "/metrics")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in /metrics:\n{text}"))
+    }
+
     /// Asserts that every stored balance equals what the ledger sums to.
     pub async fn assert_ledger_verifies(&self) {
         let db = self.db.clone();

@@ -43,18 +43,7 @@ async fn statements_of<F: std::future::Future<Output = ()>>(app: &TestApp, work:
 }
 
 async fn sent(app: &TestApp) -> u64 {
-    let text = app
-        .request(Method::GET, "/metrics")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("fidelio_db_statements_total "))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no statement counter in /metrics:\n{text}"))
+    app.metric("fidelio_db_statements_total").await
 }
 
 fn purchase(n: usize) -> Value {
