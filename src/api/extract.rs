@@ -149,11 +149,10 @@ impl FromRequest for Storefront {
     /// Confirms the key with the database for this request: one statement, and no hash when
     /// this process verified the key before.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let presented = presented_key(req);
-        let state = state(req);
+        let found = state_and_key(req);
         let req = req.clone();
         Box::pin(async move {
-            let (state, presented) = (state?, presented?);
+            let (state, presented) = found?;
             let known = state.keys.get(&presented).map(|k| k.key_id);
             let key = verify(&state, presented, known).await?;
             limit(&state, &req, &key)?;
@@ -182,11 +181,10 @@ impl FromRequest for CachedKey {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let presented = presented_key(req);
-        let state = state(req);
+        let found = state_and_key(req);
         let req = req.clone();
         Box::pin(async move {
-            let (state, presented) = (state?, presented?);
+            let (state, presented) = found?;
             let key = match state.keys.get(&presented) {
                 // A refusal is only ever made on the key's row as it is now.
                 Some(key) if limit(&state, &req, &key).is_ok() => key,
@@ -261,6 +259,11 @@ impl CachedKey {
         }
         answer
     }
+}
+
+/// The application state and the `X-Api-Key` the request presents.
+fn state_and_key(req: &HttpRequest) -> Result<(web::Data<AppState>, String), AppError> {
+    Ok((state(req)?, presented_key(req)?))
 }
 
 fn presented_key(req: &HttpRequest) -> Result<String, AppError> {

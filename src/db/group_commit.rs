@@ -172,12 +172,11 @@ impl GroupWriter {
         if !first {
             return Manager::begin_transaction(conn);
         }
-        match &mut **conn {
-            DbConnection::Sqlite(inner) => {
-                AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
-            }
-            DbConnection::Postgresql(_) => Manager::begin_transaction(conn)?,
-        }
+        // Only SQLite connections have a writer (`Db::connect`).
+        let DbConnection::Sqlite(inner) = &mut **conn else {
+            return Err(Error::BrokenTransactionManager);
+        };
+        AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
         writer.next += 1;
         writer.open = Some((writer.next, 0));
         Ok(())
