@@ -1,7 +1,8 @@
 //! Engagement analytics: what a marketing team watches, each figure with its period and its
 //! definition. Everything is read from maintained totals and indexes (`stats_hourly`,
-//! `cohort_activity`, `members.last_event_at`), not by scanning the ledger, so a summary costs
-//! the same at a thousand members as at a million.
+//! `cohort_activity`, `open_points`, `engagement_counts`, `members.last_event_at`), not by
+//! scanning the ledger, the lots or the members, so a report costs about the same at a
+//! thousand members as at a million.
 
 mod cohorts;
 mod game;

@@ -102,6 +102,7 @@ diesel::table! {
         last_activity_at -> Nullable<Timestamp>,
         birthday_md -> Nullable<Integer>,
         last_event_at -> Nullable<Timestamp>,
+        engagement -> Text,
     }
 }
 
@@ -444,6 +445,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    open_points (program_id, expires_at, shard) {
+        program_id -> BigInt,
+        expires_at -> Timestamp,
+        shard -> Integer,
+        points -> BigInt,
+    }
+}
+
+diesel::table! {
+    engagement_counts (program_id, engagement, shard) {
+        program_id -> BigInt,
+        engagement -> Text,
+        shard -> Integer,
+        members -> BigInt,
+    }
+}
+
 diesel::joinable!(admin_programs -> admins (admin_id));
 diesel::joinable!(admin_programs -> programs (program_id));
 diesel::joinable!(audit_log -> programs (program_id));
@@ -493,4 +512,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     challenge_progress,
     member_streaks,
     leaderboard_scores,
+    open_points,
+    engagement_counts,
 );

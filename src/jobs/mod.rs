@@ -16,6 +16,7 @@ use diesel::sql_types::Bool;
 use diesel::{QueryableByName, RunQueryDsl, sql_query};
 use serde::Serialize;
 
+use crate::db::models::analytics as report_rows;
 use crate::db::models::programs as program_rows;
 use crate::db::{DbConn, DbConnection};
 use crate::error::AppResult;
@@ -68,6 +69,7 @@ pub fn tick(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<TickReport> {
             birthdays::grant(conn, program, now, &mut report)?;
         }
     }
+    report_rows::fold_closed_shards(conn)?;
     Ok(report)
 }
 

@@ -39,7 +39,7 @@ impl std::fmt::Display for Report {
         if self.is_clean() {
             return write!(
                 f,
-                "ok: every balance, lot and debt equals what the ledger sums to"
+                "ok: every balance, lot and debt equals what the ledger sums to, and every kept report total what it counts"
             );
         }
         for difference in &self.differences {
@@ -158,6 +158,42 @@ const CHECKS: &[Check] = &[
                     AND (e.kind = 'redeem' OR (e.kind = 'reverse' AND e.points > 0))
                GROUP BY m.id, m.external_id, m.lifetime_redeemed
                HAVING m.lifetime_redeemed <> -COALESCE(SUM(e.points), 0)",
+    },
+    Check {
+        what: "the open points kept by expiry differ from what the lots hold",
+        rows: "SELECT 'program ' || CAST(program_id AS TEXT) || ', expiring ' || CAST(expires_at AS TEXT) AS subject,
+                      CAST(SUM(stored) AS BIGINT) AS stored, CAST(SUM(computed) AS BIGINT) AS computed
+               FROM (SELECT program_id, expires_at, points AS stored, 0 AS computed FROM open_points
+                     UNION ALL
+                     SELECT m.program_id, COALESCE(l.expires_at, '9999-12-31 00:00:00'), 0, l.remaining
+                     FROM lots l JOIN members m ON m.id = l.member_id WHERE l.remaining > 0) kept
+               GROUP BY program_id, expires_at
+               HAVING SUM(stored) <> SUM(computed)",
+    },
+    Check {
+        what: "a member's engagement rung differs from its referrals, reviews and purchases",
+        rows: "SELECT 'member ' || external_id AS subject, CAST(stored AS BIGINT) AS stored, CAST(computed AS BIGINT) AS computed
+               FROM (SELECT m.external_id,
+                            CASE m.engagement WHEN 'advocate' THEN 4 WHEN 'contributor' THEN 3
+                                 WHEN 'creator' THEN 2 WHEN 'consumer' THEN 1 ELSE 0 END AS stored,
+                            CASE WHEN EXISTS (SELECT 1 FROM members r WHERE r.referred_by = m.id) THEN 4
+                                 WHEN COALESCE(MAX(CASE WHEN c.event_type = 'review' THEN c.events END), 0) >= 5 THEN 3
+                                 WHEN COALESCE(MAX(CASE WHEN c.event_type = 'review' THEN c.events END), 0) >= 1 THEN 2
+                                 WHEN COALESCE(MAX(CASE WHEN c.event_type = 'purchase' THEN c.events END), 0) >= 1 THEN 1
+                                 ELSE 0 END AS computed
+                     FROM members m LEFT JOIN member_event_counts c ON c.member_id = m.id
+                     GROUP BY m.id, m.external_id, m.engagement) rungs
+               WHERE stored <> computed",
+    },
+    Check {
+        what: "the members counted on an engagement rung differ from the open members on it",
+        rows: "SELECT 'program ' || CAST(program_id AS TEXT) || ', rung ' || engagement AS subject,
+                      CAST(SUM(stored) AS BIGINT) AS stored, CAST(SUM(computed) AS BIGINT) AS computed
+               FROM (SELECT program_id, engagement, members AS stored, 0 AS computed FROM engagement_counts
+                     UNION ALL
+                     SELECT program_id, engagement, 0, 1 FROM members WHERE status <> 'closed') kept
+               GROUP BY program_id, engagement
+               HAVING SUM(stored) <> SUM(computed)",
     },
     Check {
         what: "an idempotency record of a points operation lacks its ledger entry",

@@ -286,3 +286,174 @@ async fn badge_and_challenge_completion_rates_match_the_hand_computed_values() {
         "all time"
     );
 }
+
+/// The liability and engagement reports read totals the database keeps with triggers. Every
+/// writer moves them: earning, a redemption and its cancellation, a refund, a referral linked
+/// by an event, reviews up to the fifth, suspending and closing a member; and `verify`, which
+/// recounts both from the lots and the members, stays clean.
+#[tokio::test]
+async fn the_kept_report_totals_follow_every_writer() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    let admin = app.admin_token().await;
+    let a = app.enrol(&shop, "a").await;
+    for id in ["b", "c", "d", "e"] {
+        app.enrol(&shop, id).await;
+    }
+    app.event(&shop, json!({"type": "referral", "id": "x1", "member": "b", "properties": {"referral_code": a["referral_code"]}}))
+        .await;
+    for (id, member, amount) in [
+        ("p1", "b", "20.00"),
+        ("p2", "c", "10.00"),
+        ("p3", "d", "5.00"),
+    ] {
+        app.event(&shop, json!({"type": "purchase", "id": id, "member": member, "amount": amount, "order_id": id}))
+            .await;
+    }
+    for n in 1..=5 {
+        app.event(
+            &shop,
+            json!({"type": "review", "id": format!("r{n}"), "member": "d"}),
+        )
+        .await;
+    }
+    app.event(&shop, json!({"type": "review", "id": "r6", "member": "e"}))
+        .await;
+    app.give(&shop, "b", 100).await;
+    let voucher = body(
+        app.store(&shop, Method::POST, "/v1/members/b/redemptions")
+            .json(&json!({"reward": "two-off"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let cancelled = app
+        .store(
+            &shop,
+            Method::POST,
+            &format!("/v1/redemptions/{}/cancel", voucher["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    app.event(
+        &shop,
+        json!({"type": "refund", "id": "f1", "member": "d", "amount": "5.00", "order_id": "p3"}),
+    )
+    .await;
+    let suspended = app
+        .store(&shop, Method::PATCH, "/v1/members/e")
+        .json(&json!({"status": "suspended"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(suspended.status(), StatusCode::OK);
+    let closed = app
+        .store(&shop, Method::POST, "/v1/members/c/close")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.status(), StatusCode::OK);
+
+    let engagement = get(
+        &app,
+        &admin,
+        "/v1/admin/programs/coffee/analytics/engagement",
+    )
+    .await;
+    assert_eq!(
+        engagement["levels"],
+        json!({"enrolled": 0, "consumer": 1, "creator": 1, "contributor": 1, "advocate": 1}),
+        "a referred b; b bought; c is closed; d reviewed five times; e (suspended) once"
+    );
+    let mut held = 0;
+    for id in ["a", "b", "c", "d", "e"] {
+        let row = app.member_row(&shop, id).await;
+        held += row.points_available + row.points_pending;
+    }
+    let liability = get(
+        &app,
+        &admin,
+        "/v1/admin/programs/coffee/analytics/liability",
+    )
+    .await;
+    assert!(held > 100, "b holds its gift again: {held}");
+    assert_eq!(liability["points"], held);
+    app.assert_ledger_verifies().await;
+}
+
+/// On PostgreSQL each connection adds to report rows of its own (shard = its backend pid); the
+/// tick folds those of connections that have closed into shard 0 and no report changes. SQLite
+/// keeps every row in shard 0.
+#[tokio::test]
+async fn the_tick_folds_the_report_rows_of_closed_connections_into_one() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    let admin = app.admin_token().await;
+    for (member, amount) in [("a", "12.00"), ("b", "30.00")] {
+        app.enrol(&shop, member).await;
+        app.event(&shop, json!({"type": "purchase", "id": member, "member": member, "amount": amount, "order_id": member}))
+            .await;
+    }
+    let reports = || async {
+        let liability = get(
+            &app,
+            &admin,
+            "/v1/admin/programs/coffee/analytics/liability",
+        )
+        .await;
+        let engagement = get(
+            &app,
+            &admin,
+            "/v1/admin/programs/coffee/analytics/engagement",
+        )
+        .await;
+        (liability, engagement)
+    };
+    let before = reports().await;
+    assert_eq!(before.1["levels"]["consumer"], 2);
+    let postgres = app.database.backend() == fidelio::db::Backend::Postgres;
+    if postgres {
+        // What two connections that have closed left: pids 1 and 2 are never backends.
+        app.with_db(|conn| {
+            diesel::connection::SimpleConnection::batch_execute(
+                &mut **conn,
+                "INSERT INTO open_points (program_id, expires_at, shard, points)
+                   SELECT program_id, expires_at, 1, 7 FROM open_points WHERE points > 0 LIMIT 1;
+                 INSERT INTO open_points (program_id, expires_at, shard, points)
+                   SELECT program_id, expires_at, 2, -7 FROM open_points WHERE shard = 1;
+                 INSERT INTO engagement_counts (program_id, engagement, shard, members)
+                   SELECT id, 'creator', 1, 3 FROM programs WHERE slug = 'coffee';
+                 INSERT INTO engagement_counts (program_id, engagement, shard, members)
+                   SELECT id, 'creator', 2, -3 FROM programs WHERE slug = 'coffee';",
+            )
+            .unwrap();
+        })
+        .await;
+    }
+    app.tick(&chrono::Utc::now().to_rfc3339()).await;
+
+    let live_shards = app
+        .with_db(|conn| {
+            use diesel::RunQueryDsl;
+            #[derive(diesel::QueryableByName)]
+            struct Shards {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            diesel::sql_query(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (
+                   SELECT shard FROM open_points UNION ALL SELECT shard FROM engagement_counts) s
+                 WHERE shard IN (1, 2)",
+            )
+            .get_result::<Shards>(&mut **conn)
+            .unwrap()
+            .n
+        })
+        .await;
+    assert_eq!(live_shards, 0, "the rows of closed connections are folded");
+    assert_eq!(reports().await, before);
+    app.assert_ledger_verifies().await;
+}

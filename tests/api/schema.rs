@@ -212,7 +212,8 @@ fn every_table_and_column_of_schema_rs_matches_the_migrated_database() {
             id, program_id, external_id, email, name, birthday, referral_code, referred_by,
             status, points_available, points_pending, points_debt, lifetime_earned,
             lifetime_redeemed, enrolled_at, updated_at, closed_at, tier, tier_since,
-            tier_held_until, tier_qualified_at, last_activity_at, birthday_md, last_event_at
+            tier_held_until, tier_qualified_at, last_activity_at, birthday_md, last_event_at,
+            engagement
         ]),
         check_table!(conn, drift, ledger_entries as EntryRow: [
             id, program_id, member_id, kind, points, balance_after, reason, order_id,
@@ -300,6 +301,12 @@ fn every_table_and_column_of_schema_rs_matches_the_migrated_database() {
         ]),
         check_table!(conn, drift, leaderboard_scores as (i64, String, i64, i64, i64, NaiveDateTime): [
             leaderboard_id, period_key, member_id, score, reached_seq, updated_at
+        ]),
+        check_table!(conn, drift, open_points as (i64, NaiveDateTime, i32, i64): [
+            program_id, expires_at, shard, points
+        ]),
+        check_table!(conn, drift, engagement_counts as (i64, String, i32, i64): [
+            program_id, engagement, shard, members
         ]),
     ];
 

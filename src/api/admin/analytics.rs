@@ -96,8 +96,7 @@ async fn cohorts(
     Ok(HttpResponse::Ok().json(report))
 }
 
-/// Points outstanding and their value, by the month they expire. Reads the open lots: on a
-/// large program it costs more than the summary.
+/// Points outstanding and their value, by the month they expire.
 #[utoipa::path(tag = "admin", security(("admin_jwt" = [])), params(("program" = String, Path, description = "Program slug")), responses(
     (status = 200, body = Liability),
 ))]
@@ -125,8 +124,7 @@ struct Engagement {
     definition: &'static str,
 }
 
-/// Members on each rung of the consumer → creator → contributor → advocate ladder. Reads every
-/// member: on a large program it costs more than the summary.
+/// Members on each rung of the consumer → creator → contributor → advocate ladder.
 #[utoipa::path(tag = "admin", security(("admin_jwt" = [])), params(("program" = String, Path, description = "Program slug")), responses(
     (status = 200, body = Engagement),
 ))]

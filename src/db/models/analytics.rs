@@ -170,17 +170,20 @@ pub struct Expiring {
     pub points: i64,
 }
 
-/// Open points of the program grouped by expiry instant (lots expire at local midnights, so
-/// the groups are few).
+/// Lots that never expire are kept in `open_points` under this instant (a key cannot be NULL).
+const NEVER: &str = "9999-12-31 00:00:00";
+
+/// Open points of the program by expiry instant, as the lots' triggers keep them in
+/// `open_points` (lots expire at local midnights, so the groups are few).
 pub fn open_points_by_expiry(
     conn: &mut DbConnection,
     program_id: i64,
 ) -> QueryResult<Vec<Expiring>> {
-    diesel::sql_query(
-        "SELECT l.expires_at AS expires_at, CAST(SUM(l.remaining) AS BIGINT) AS points \
-         FROM lots l JOIN members m ON m.id = l.member_id \
-         WHERE m.program_id = $1 AND l.remaining > 0 GROUP BY l.expires_at ORDER BY l.expires_at",
-    )
+    diesel::sql_query(format!(
+        "SELECT CASE WHEN expires_at = '{NEVER}' THEN NULL ELSE expires_at END AS expires_at, \
+         CAST(SUM(points) AS BIGINT) AS points FROM open_points \
+         WHERE program_id = $1 GROUP BY expires_at HAVING SUM(points) <> 0 ORDER BY expires_at"
+    ))
     .bind::<BigInt, _>(program_id)
     .load(conn)
 }
@@ -194,22 +197,46 @@ pub struct LevelCount {
     pub members: i64,
 }
 
-/// Every active member's engagement level, counted: advocates refer others, contributors wrote
-/// 5 or more reviews, creators at least one, consumers bought.
+/// Open members on each rung of the engagement ladder, as the members' triggers keep them in
+/// `engagement_counts`: advocates referred a member, contributors wrote 5 or more reviews,
+/// creators at least one, consumers bought.
 pub fn engagement_levels(conn: &mut DbConnection, program_id: i64) -> QueryResult<Vec<LevelCount>> {
     diesel::sql_query(
-        "SELECT level, CAST(COUNT(*) AS BIGINT) AS members FROM ( \
-           SELECT CASE \
-             WHEN EXISTS (SELECT 1 FROM members r WHERE r.program_id = m.program_id AND r.referred_by = m.id) THEN 'advocate' \
-             WHEN COALESCE((SELECT c.events FROM member_event_counts c WHERE c.member_id = m.id AND c.event_type = 'review'), 0) >= 5 THEN 'contributor' \
-             WHEN COALESCE((SELECT c.events FROM member_event_counts c WHERE c.member_id = m.id AND c.event_type = 'review'), 0) >= 1 THEN 'creator' \
-             WHEN COALESCE((SELECT c.events FROM member_event_counts c WHERE c.member_id = m.id AND c.event_type = 'purchase'), 0) >= 1 THEN 'consumer' \
-             ELSE 'enrolled' END AS level \
-           FROM members m WHERE m.program_id = $1 AND m.status <> 'closed') levels \
-         GROUP BY level",
+        "SELECT engagement AS level, CAST(SUM(members) AS BIGINT) AS members \
+         FROM engagement_counts WHERE program_id = $1 GROUP BY engagement",
     )
     .bind::<BigInt, _>(program_id)
     .load(conn)
+}
+
+/// The report rows each PostgreSQL connection keeps for itself (shard = its backend pid):
+/// `(table, key column, value column)`.
+const SHARDED: [(&str, &str, &str); 2] = [
+    ("open_points", "expires_at", "points"),
+    ("engagement_counts", "engagement", "members"),
+];
+
+/// On PostgreSQL, folds the report rows of connections that have closed into shard 0, so a
+/// report sums few rows however many connections came and went. Rows of live connections are
+/// left alone, so no writer waits on this. SQLite keeps every row in shard 0.
+pub fn fold_closed_shards(conn: &mut DbConnection) -> QueryResult<()> {
+    let DbConnection::Postgresql(pg) = conn else {
+        return Ok(());
+    };
+    for (table, key, value) in SHARDED {
+        diesel::sql_query(format!(
+            "WITH closed AS (DELETE FROM {table} WHERE shard <> 0 \
+               AND shard NOT IN (SELECT pid FROM pg_stat_activity) \
+               RETURNING program_id, {key}, {value}) \
+             INSERT INTO {table} (program_id, {key}, shard, {value}) \
+             SELECT program_id, {key}, 0, CAST(SUM({value}) AS BIGINT) FROM closed \
+             GROUP BY program_id, {key} \
+             ON CONFLICT (program_id, {key}, shard) \
+             DO UPDATE SET {value} = {table}.{value} + EXCLUDED.{value}"
+        ))
+        .execute(pg)?;
+    }
+    Ok(())
 }
 
 /// Members holding each level of these badges: `(badge_id, level, members)`.

@@ -38,6 +38,8 @@ pub struct MemberRow {
     pub last_activity_at: Option<NaiveDateTime>,
     pub birthday_md: Option<i32>,
     pub last_event_at: Option<NaiveDateTime>,
+    /// The rung of the engagement ladder, kept by the database's triggers.
+    pub engagement: String,
 }
 
 impl MemberRow {

@@ -1,0 +1,11 @@
+DROP TRIGGER member_event_counts_rung ON member_event_counts;
+DROP FUNCTION fidelio_event_counts_rung();
+DROP TRIGGER members_engagement ON members;
+DROP FUNCTION fidelio_members_engagement();
+DROP FUNCTION fidelio_count_engagement(BIGINT, TEXT, BIGINT);
+DROP TABLE engagement_counts;
+ALTER TABLE members DROP COLUMN engagement;
+DROP TRIGGER lots_open_points ON lots;
+DROP FUNCTION fidelio_lots_open_points();
+DROP FUNCTION fidelio_add_open_points(BIGINT, TIMESTAMP, BIGINT);
+DROP TABLE open_points;

@@ -1,0 +1,12 @@
+DROP TRIGGER member_event_counts_rung_update;
+DROP TRIGGER member_event_counts_rung_insert;
+DROP TRIGGER members_referrer_linked;
+DROP TRIGGER members_referrer_enrolled;
+DROP TRIGGER members_engagement_moved;
+DROP TRIGGER members_engagement_enrolled;
+DROP TABLE engagement_counts;
+ALTER TABLE members DROP COLUMN engagement;
+DROP TRIGGER lots_open_points_expiry;
+DROP TRIGGER lots_open_points_remaining;
+DROP TRIGGER lots_open_points_insert;
+DROP TABLE open_points;
