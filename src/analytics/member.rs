@@ -31,8 +31,9 @@ pub struct MemberProfile {
     /// Members who enrolled with this member's referral code.
     pub referred_members: i64,
     /// `enrolled` (nothing yet), `consumer` (buys), `creator` (reviews), `contributor` (5 or
-    /// more reviews), `advocate` (refers others): the highest that applies.
-    pub level: &'static str,
+    /// more reviews), `advocate` (refers others): the highest that applies, as the database
+    /// keeps it (`members.engagement`).
+    pub level: String,
     /// 0..100: recency 30, purchase frequency 30, spend 20, reviews 10, referrals 10.
     pub score: i64,
     pub balance: Balance,
@@ -60,13 +61,6 @@ pub fn profile(
         .filter(members::referred_by.eq(member.id))
         .count()
         .get_result(conn)?;
-    let level = match () {
-        _ if referred_members > 0 => "advocate",
-        _ if reviews >= 5 => "contributor",
-        _ if reviews >= 1 => "creator",
-        _ if purchases >= 1 => "consumer",
-        _ => "enrolled",
-    };
     let net = spend - refunded;
     let recency = member
         .last_event_at
@@ -97,7 +91,7 @@ pub fn profile(
         }),
         reviews,
         referred_members,
-        level,
+        level: member.engagement.clone(),
         score,
         balance: Balance::from(member),
         tier: program.tiers.as_ref().map(|policy| {
