@@ -38,9 +38,10 @@ pub struct Change<'a> {
 impl Audit {
     /// Writes the change's row, in the caller's transaction.
     pub fn record(&self, conn: &mut DbConnection, change: Change<'_>) -> AppResult<()> {
-        let (actor, label) = match &self.actor {
-            Actor::Admin { id, email } => (format!("admin:{id}"), email.clone()),
-            Actor::Key { id } => (format!("key:{id}"), rows::key_name(conn, *id)?),
+        // A key is labelled with its name, which the insert reads.
+        let (actor, label, label_key) = match &self.actor {
+            Actor::Admin { id, email } => (format!("admin:{id}"), email.as_str(), None),
+            Actor::Key { id } => (format!("key:{id}"), "", Some(*id)),
         };
         let before = change.before.as_ref().map(Value::to_string);
         let after = change.after.as_ref().map(Value::to_string);
@@ -50,7 +51,8 @@ impl Audit {
                 at: now_utc(),
                 program_id: change.program_id,
                 actor: &actor,
-                actor_label: &label,
+                actor_label: label,
+                label_key,
                 action: change.action,
                 subject: change.subject,
                 before: before.as_deref(),

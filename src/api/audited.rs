@@ -4,7 +4,7 @@
 use actix_web::{HttpMessage, HttpRequest};
 use tracing_actix_web::RequestId;
 
-use crate::api::extract::{AdminUser, Storefront};
+use crate::api::extract::AdminUser;
 use crate::audit::{Actor, Audit};
 
 fn request_id(req: &HttpRequest) -> String {
@@ -26,9 +26,9 @@ pub fn by_admin(req: &HttpRequest, admin: &AdminUser) -> Audit {
 }
 
 /// A change a storefront key makes in this request.
-pub fn by_key(req: &HttpRequest, store: &Storefront) -> Audit {
+pub fn by_key(req: &HttpRequest, key_id: i64) -> Audit {
     Audit {
-        actor: Actor::Key { id: store.key_id },
+        actor: Actor::Key { id: key_id },
         request_id: request_id(req),
     }
 }

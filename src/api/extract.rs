@@ -47,8 +47,6 @@ pub struct MemberPrincipal {
 pub struct Storefront {
     pub key_id: i64,
     pub program_id: i64,
-    /// The key's program, read with the key.
-    pub program: Arc<Program>,
     pub scopes: BTreeSet<Scope>,
 }
 
@@ -159,7 +157,6 @@ impl FromRequest for Storefront {
             Ok(Storefront {
                 key_id: key.key_id,
                 program_id: key.program.id,
-                program: key.program.clone(),
                 scopes: key.scopes.clone(),
             })
         })
@@ -167,9 +164,9 @@ impl FromRequest for Storefront {
 }
 
 /// A storefront key as this process last verified it, not yet confirmed for this request:
-/// a read made with it confirms it in its own statement ([`CachedKey::read`]), so that the
-/// request takes one hop to the database and one statement. A key this process has not seen
-/// is verified first, as [`Storefront`] does.
+/// the request's work confirms it in one of its own statements ([`CachedKey::run`]), so that
+/// the request takes one hop to the database and no statement for the key. A key this process
+/// has not seen is verified first, as [`Storefront`] does.
 pub struct CachedKey {
     presented: String,
     key: Arc<VerifiedKey>,
@@ -204,17 +201,35 @@ impl FromRequest for CachedKey {
 }
 
 impl CachedKey {
-    /// Runs `read` with the key (and its program) in one hop to the database; `read` returns the
-    /// key's state, read by its own statement, beside its answer. The answer stands if the key
-    /// is unchanged; a revoked key is refused, and a changed one (scopes, limit, program
-    /// configuration) is verified afresh, the read made again and the request counted against
-    /// the key's limit as it is now.
-    pub async fn read<T, F>(
-        self,
-        state: &web::Data<AppState>,
-        scope: Scope,
-        read: F,
-    ) -> AppResult<T>
+    /// The key's id.
+    pub fn key_id(&self) -> i64 {
+        self.key.key_id
+    }
+
+    /// The key's program's id.
+    pub fn program_id(&self) -> i64 {
+        self.key.program.id
+    }
+
+    /// Refuses with 403 unless the key carries `scope`, as its row says now when this process
+    /// last saw it without: for a route that checks its body after its caller, before its work.
+    pub async fn require(&mut self, state: &web::Data<AppState>, scope: Scope) -> AppResult<()> {
+        if !self.key.scopes.contains(&scope) {
+            let key = verify(state, self.presented.clone(), Some(self.key.key_id)).await?;
+            self.req.extensions_mut().remove::<Usage>();
+            limit(state, &self.req, &key)?;
+            self.key = key;
+        }
+        require(&self.key.scopes, scope)
+    }
+
+    /// Runs `work` with the key (and its program) in one hop to the database; `work` returns the
+    /// key's state, read by one of its own statements, beside its answer. The answer stands if
+    /// the key is unchanged; a revoked key is refused, and a changed one (scopes, limit, program
+    /// configuration) is verified afresh, the work done again and the request counted against
+    /// the key's limit as it is now. Work that writes commits only when the state it read is
+    /// the one the key was verified with (`VerifiedKey::confirm`), and rolls back otherwise.
+    pub async fn run<T, F>(self, state: &web::Data<AppState>, scope: Scope, work: F) -> AppResult<T>
     where
         T: Send + 'static,
         F: Fn(&mut DbConn, &VerifiedKey) -> AppResult<(KeyState, AppResult<T>)> + Send + 'static,
@@ -236,7 +251,7 @@ impl CachedKey {
                 // being changed as we speak, and the client may retry.
                 for _ in 0..2 {
                     require(&key.scopes, scope)?;
-                    let (now, answer) = read(conn, &key)?;
+                    let (now, answer) = work(conn, &key)?;
                     match key.confirm(&now) {
                         Confirmed::Same => return Ok((answer, key)),
                         Confirmed::Revoked => {

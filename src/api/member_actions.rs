@@ -10,13 +10,14 @@ use crate::api::views::{EntryView, MemberView, PointsMovement, TokenView};
 use crate::audit::{self, Audit, Audited};
 use crate::auth::jwt::Audience;
 use crate::db::models::members::MemberRow;
-use crate::db::{DbConnection, now_utc};
+use crate::db::{DbConn, DbConnection, now_utc};
 use crate::error::AppResult;
 use crate::idempotency::{self, Done, Keyed, Reply};
 use crate::ledger::history;
 use crate::ledger::posting::{Cause, Posted};
 use crate::members::points::{self, Actor, AdjustPoints, RedeemPoints};
 use crate::members::{self, BalanceChange, EnrolMember, UpdateMember};
+use crate::programs::key_cache::KeyCheck;
 use crate::programs::{self, Program};
 use crate::state::AppState;
 
@@ -190,47 +191,66 @@ pub async fn ledger(
     ))
 }
 
-/// Burns points at checkout, once per idempotency key.
-pub async fn redeem(
-    state: &web::Data<AppState>,
-    program_id: i64,
-    external_id: String,
-    keyed: Keyed,
-    input: RedeemPoints,
-    actor: Actor,
-    audit: Audit,
-) -> AppResult<Reply> {
-    state
-        .run(move |conn| {
-            idempotency::execute(conn, Some(&keyed), 201, |tx| {
-                let member = members::require(tx, program_id, &external_id)?;
-                let change = BalanceChange::start(tx, member.id)?;
-                let posted =
-                    points::redeem(tx, program_id, &external_id, &input, actor, now_utc())?;
-                moved(tx, change, &audit, "points.redeem", posted)
-            })
-        })
-        .await
+/// A movement of a member's points by hand.
+pub enum Movement {
+    /// Burning points at checkout.
+    Redeem(RedeemPoints),
+    Adjust(AdjustPoints),
 }
 
+/// Who moves points: the actor the ledger names, the audit context and the idempotency key.
+pub struct Mover {
+    pub actor: Actor,
+    pub audit: Audit,
+    pub keyed: Option<Keyed>,
+}
+
+/// Moves a member's points, once per idempotency key, in one transaction whose first
+/// statement locks the member; with a storefront's cached key that statement also reads the
+/// key's state, and nothing is written unless `key` holds.
+pub fn move_points(
+    conn: &mut DbConn,
+    program: &Program,
+    external_id: &str,
+    movement: &Movement,
+    mover: &Mover,
+    key: &mut KeyCheck<'_>,
+) -> AppResult<Reply> {
+    idempotency::execute(conn, mover.keyed.as_ref(), 201, |tx| {
+        let (change, state) =
+            BalanceChange::start_by_external_id(tx, program.id, external_id, key.key_id())?;
+        if !key.holds(tx, state)? {
+            return Err(KeyCheck::changed());
+        }
+        let (member, actor, now) = (change.member(), mover.actor, now_utc());
+        let (action, posted) = match movement {
+            Movement::Redeem(input) => (
+                "points.redeem",
+                points::redeem(tx, member, input, actor, now)?,
+            ),
+            Movement::Adjust(input) => (
+                "points.adjust",
+                points::adjust(tx, program, member, input, actor, now)?,
+            ),
+        };
+        moved(tx, change, &mover.audit, action, posted)
+    })
+}
+
+/// Adds or takes points by an admin, once per idempotency key.
 pub async fn adjust(
     state: &web::Data<AppState>,
     program_id: i64,
     external_id: String,
-    keyed: Option<Keyed>,
     input: AdjustPoints,
-    actor: Actor,
-    audit: Audit,
+    mover: Mover,
 ) -> AppResult<Reply> {
     state
         .run(move |conn| {
-            idempotency::execute(conn, keyed.as_ref(), 201, |tx| {
-                let member = members::require(tx, program_id, &external_id)?;
-                let change = BalanceChange::start(tx, member.id)?;
-                let posted =
-                    points::adjust(tx, program_id, &external_id, &input, actor, now_utc())?;
-                moved(tx, change, &audit, "points.adjust", posted)
-            })
+            let program = programs::by_id(conn, program_id)?;
+            let movement = Movement::Adjust(input);
+            let mut no_key = KeyCheck::new(None);
+            move_points(conn, &program, &external_id, &movement, &mover, &mut no_key)
         })
         .await
 }
@@ -243,11 +263,12 @@ fn moved(
     action: &str,
     posted: Posted,
 ) -> AppResult<Done<PointsMovement>> {
+    let after = posted.member.clone();
     let done = Done {
         entry_id: Some(posted.entry.id),
         body: PointsMovement::from(posted),
     };
     let entry = audit::snapshot(&done.body.entry)?;
-    change.record(tx, audit, action, "entry", entry)?;
+    change.record_after(tx, audit, (action, "entry", entry), &after)?;
     Ok(done)
 }

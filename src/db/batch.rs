@@ -18,7 +18,7 @@ use diesel::sql_types::{BigInt, Date, Integer, Nullable, SqlType, Text, Timestam
 use super::DbConnection;
 
 /// The query builder's backend of [`DbConnection`] (either database).
-type Sql = <DbConnection as diesel::Connection>::Backend;
+pub type Sql = <DbConnection as diesel::Connection>::Backend;
 
 /// A write: a query-builder statement or a [`Raw`] one.
 pub type Write<'a> = Box<dyn QueryFragment<Sql> + 'a>;

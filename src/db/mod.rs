@@ -13,5 +13,5 @@ mod url;
 
 pub use connection::{Db, DbConn, DbConnection, PooledConn, write_tx};
 pub use health::{NoConnection, check_ready, is_connection_lost};
-pub use sql::{earliest, is_unique_violation, lower, now_utc};
+pub use sql::{coalesce, earliest, is_unique_violation, lower, now_utc};
 pub use url::{Backend, DatabaseUrl};

@@ -8,6 +8,11 @@ diesel::define_sql_function! {
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
+diesel::define_sql_function! {
+    /// SQL `coalesce(text, text)`: the first, unless it is NULL.
+    fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::Text>, y: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 /// Whether a failed statement broke a unique constraint.
 pub fn is_unique_violation(error: &Error) -> bool {
     matches!(

@@ -12,6 +12,7 @@ use chrono::NaiveDateTime;
 use self::apply::Parties;
 use self::outcome::EventOutcome;
 use crate::db::batch::Batch;
+use crate::db::models::api_keys::KeyState;
 use crate::db::models::events::{self as rows, EventRow, NewEvent};
 use crate::db::models::members::{self as member_rows, MemberRow};
 use crate::db::{DbConn, DbConnection, is_unique_violation, write_tx};
@@ -25,6 +26,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::gamification::GameCache;
 use crate::members::{self, EnrolMember};
 use crate::programs::Program;
+use crate::programs::key_cache::{KeyCheck, VerifiedKey};
 use crate::rules::RuleCache;
 
 /// The stored outcome of an event: new (201) or replayed for a re-post of its id (200).
@@ -40,6 +42,8 @@ enum Failure {
     Raced,
     /// The event's member cannot have it (closed, unknown): unless it is a re-post.
     Member(AppError),
+    /// The key the event was posted with is not as it was verified: revoked or changed.
+    KeyChanged,
     App(AppError),
 }
 
@@ -61,14 +65,46 @@ struct Compiled {
     game: Arc<GameConfig>,
 }
 
-/// Records an event and returns its outcome as JSON.
+/// Records an event the service itself posts (the demo) and returns its outcome as JSON.
 pub fn record(
     conn: &mut DbConn,
     cache: &RuleCache,
     games: &GameCache,
     program: &Program,
     input: &EventInput,
-    api_key_id: Option<i64>,
+    now: NaiveDateTime,
+) -> AppResult<Recorded> {
+    let mut service = KeyCheck::new(None);
+    record_as(conn, cache, games, program, input, &mut service, now)
+}
+
+/// Records an event a storefront posts with a key this process verified before, and returns
+/// the key's state as the event's transaction read it (with the member's lock) beside the
+/// outcome. Nothing is written unless that state is the one the key was verified with: a
+/// revoked or changed key rolls the transaction back, for the caller to refuse or verify
+/// afresh.
+pub fn record_by_key(
+    conn: &mut DbConn,
+    cache: &RuleCache,
+    games: &GameCache,
+    key: &VerifiedKey,
+    input: &EventInput,
+    now: NaiveDateTime,
+) -> AppResult<(KeyState, AppResult<Recorded>)> {
+    let mut check = KeyCheck::new(Some(key));
+    let program = &key.program;
+    let answer = record_as(conn, cache, games, program, input, &mut check, now);
+    Ok((check.into_state(conn, key)?, answer))
+}
+
+/// Records an event and returns its outcome as JSON.
+fn record_as(
+    conn: &mut DbConn,
+    cache: &RuleCache,
+    games: &GameCache,
+    program: &Program,
+    input: &EventInput,
+    key: &mut KeyCheck<'_>,
     now: NaiveDateTime,
 ) -> AppResult<Recorded> {
     let event = input.validate(&program.currency, now)?;
@@ -84,10 +120,12 @@ pub fn record(
             // The member's lock first: inserting the event (which references the member)
             // before it would let two events of one member deadlock on PostgreSQL.
             let member =
-                member_for(tx, program, &input.member, now).map_err(|failure| match failure {
-                    Failure::App(error) => Failure::Member(error),
-                    other => other,
-                })?;
+                member_for(tx, program, &input.member, key, now).map_err(
+                    |failure| match failure {
+                        Failure::App(error) => Failure::Member(error),
+                        other => other,
+                    },
+                )?;
             let new = NewEvent {
                 program_id: program.id,
                 external_id: &event.id,
@@ -100,7 +138,7 @@ pub fn record(
                 outcome: "",
                 order_id: event.order_id.as_deref(),
                 amount_minor: purchase_amount(program, &event)?,
-                api_key_id,
+                api_key_id: key.key_id(),
                 qualifying_minor: qualifying_spend(program, &event)?,
             };
             let row = match rows::insert(tx, &new) {
@@ -121,6 +159,8 @@ pub fn record(
             Ok(recorded) => return Ok(recorded),
             Err(Failure::App(error)) => return Err(error),
             Err(Failure::Raced) => continue,
+            // Rolled back; the caller sees the key's state and does not use this answer.
+            Err(Failure::KeyChanged) => return Err(KeyCheck::changed()),
             // A re-post of an event whose member was closed since, or is unknown to it, is
             // still answered with the stored reply.
             Err(Failure::Member(error)) => {
@@ -178,14 +218,22 @@ fn replay(stored: EventRow, digest: &str) -> AppResult<Recorded> {
     Ok(Recorded::Replayed(stored.outcome))
 }
 
-/// The event's member, locked; enrolled on the spot when the program allows it.
+/// The event's member, locked; enrolled on the spot when the program allows it. With a key,
+/// its state is read (by the lock's statement when the member exists), and nothing goes
+/// further unless it is the state the key was verified with.
 fn member_for(
     tx: &mut DbConnection,
     program: &Program,
     external_id: &str,
+    key: &mut KeyCheck<'_>,
     now: NaiveDateTime,
 ) -> Result<MemberRow, Failure> {
-    if let Some(member) = member_rows::lock_by_external_id(tx, program.id, external_id)? {
+    let found = member_rows::lock_by_external_id(tx, program.id, external_id, key.key_id())?;
+    let (found, state) = found.unzip();
+    if !key.holds(tx, state.flatten())? {
+        return Err(Failure::KeyChanged);
+    }
+    if let Some(member) = found {
         if member.status.is_closed() {
             return Err(AppError::conflict(
                 ErrorCode::MemberClosed,

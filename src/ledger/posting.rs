@@ -11,7 +11,8 @@ use chrono::NaiveDateTime;
 use super::EntryKind;
 
 use crate::db::DbConnection;
-use crate::db::models::ledger::{self as rows, EntryRow, LotRow, NewEntry, NewLot};
+use crate::db::batch::Batch;
+use crate::db::models::ledger::{self as rows, CreditLot, EntryRow, LotRow, NewEntry, NewLot};
 use crate::db::models::members::{self, Balances, MemberRow, Seen};
 use crate::db::models::stats::{self, Delta};
 use crate::domain::Points;
@@ -127,17 +128,29 @@ fn totals_of(kind: EntryKind, points: i64) -> Delta {
     }
 }
 
-/// Appends an entry and counts it in the program's maintained totals.
-fn write_entry(tx: &mut DbConnection, kind: EntryKind, new: &NewEntry<'_>) -> AppResult<EntryRow> {
+/// Appends an entry; its count in the program's maintained totals goes into `batch`, with the
+/// writes that go with it (its lots and links), for the caller to send.
+fn write_entry(
+    tx: &mut DbConnection,
+    batch: &mut Batch<'_>,
+    kind: EntryKind,
+    new: &NewEntry<'_>,
+) -> AppResult<EntryRow> {
     let entry = rows::insert_entry(tx, new)?;
-    stats::add(
-        tx,
+    batch.extend(stats::upsert(
         entry.program_id,
         entry.member_id,
         entry.created_at,
         &totals_of(kind, entry.points),
-    )?;
+    ));
     Ok(entry)
+}
+
+/// Links `entry` to each lot it moves (`(lot, points)`, each lot once) in `batch`.
+fn link_all(batch: &mut Batch<'_>, entry_id: i64, moves: &[(i64, i64)], at: NaiveDateTime) {
+    for write in rows::link_writes(entry_id, moves, at) {
+        batch.push(write);
+    }
 }
 
 fn balances_of(member: &MemberRow, at: NaiveDateTime) -> Balances {
@@ -177,8 +190,10 @@ pub fn credit(
             format!("points: the member's balance cannot hold {points} more points"),
         ));
     }
+    let mut batch = Batch::default();
     let entry = write_entry(
         tx,
+        &mut batch,
         credit.kind,
         &new_entry(
             member,
@@ -189,19 +204,18 @@ pub fn credit(
             now,
         ),
     )?;
-    rows::insert_lot(
-        tx,
-        &NewLot {
-            member_id: member.id,
-            entry_id: entry.id,
-            points,
-            remaining: points,
-            available_at: credit.available_at,
-            expires_at: credit.expires_at,
-            pending,
-            created_at: now,
-        },
-    )?;
+    batch.push(rows::lot_insert(NewLot {
+        member_id: member.id,
+        entry_id: entry.id,
+        points,
+        remaining: points,
+        available_at: credit.available_at,
+        expires_at: credit.expires_at,
+        pending,
+        created_at: now,
+    }));
+    // Before the debts are settled: they read the lot.
+    batch.send(tx)?;
     let mut balances = balances_of(member, now);
     if pending {
         balances.points_pending += points;
@@ -217,9 +231,9 @@ pub fn credit(
     Ok(Posted { entry, member })
 }
 
-/// Adds several credits to a locked member in three statements (the entries, the lots, the
-/// balances, written with the times `seen` moves forward), as [`credit`] would one after
-/// another; returns the member after and what they add to the program's maintained totals,
+/// Adds several credits to a locked member (the entries, the lots, the balances, written with
+/// the times `seen` moves forward: one statement on PostgreSQL, three on SQLite), as [`credit`]
+/// would one after another; returns the member after and what they add to the program's maintained totals,
 /// for the caller to write with its own. A member with a debt is credited one at a time, so
 /// that released points pay it off first.
 pub fn credit_all(
@@ -271,23 +285,16 @@ pub fn credit_all(
         totals += totals_of(one.kind, points);
         entries.push(new_entry(member, one.kind, points, after, &one.cause, now));
     }
-    let ids = rows::insert_entries(tx, &entries)?;
-    let lots: Vec<NewLot> = credits
+    let lots: Vec<CreditLot> = credits
         .iter()
-        .zip(ids)
-        .map(|(one, entry_id)| NewLot {
-            member_id: member.id,
-            entry_id,
+        .map(|one| CreditLot {
             points: one.points.0,
-            remaining: one.points.0,
             available_at: one.available_at,
             expires_at: one.expires_at,
             pending: one.available_at > now,
-            created_at: now,
         })
         .collect();
-    rows::insert_lots(tx, &lots)?;
-    let member = members::set_balances(tx, member.id, &balances)?;
+    let member = rows::insert_credits(tx, &entries, &lots, member.id, &balances)?;
     Ok((member, totals))
 }
 
@@ -329,7 +336,8 @@ pub fn settle_debts(
 }
 
 /// Takes points from an active or suspended member's released lots, expiring-first, in one
-/// conditional write. Refused with 409 when they do not cover it; nothing is written then.
+/// conditional write (a redemption moving the member's last activity forward in it). Refused
+/// with 409 when they do not cover it; nothing is written then.
 pub fn spend(
     tx: &mut DbConnection,
     member_id: i64,
@@ -342,12 +350,16 @@ pub fn spend(
         EntryKind::Redeem => (0, points),
         _ => (-points, 0),
     };
-    let Some(member) = members::debit_available(tx, member_id, points, earned, redeemed, now)?
+    let activity = (spend.kind == EntryKind::Redeem).then_some(now);
+    let deltas = (earned, redeemed);
+    let Some(member) = members::debit_available(tx, member_id, points, deltas, activity, now)?
     else {
         return Err(refusal(&members::find(tx, member_id)?, points));
     };
+    let mut batch = Batch::default();
     let entry = write_entry(
         tx,
+        &mut batch,
         spend.kind,
         &new_entry(
             &member,
@@ -359,9 +371,10 @@ pub fn spend(
         ),
     )?;
     let mut left = points;
+    let mut moves = Vec::new();
     for lot in rows::spendable_lots(tx, member.id)? {
         let take = left.min(lot.remaining);
-        rows::link(tx, entry.id, lot.id, -take, now)?;
+        moves.push((lot.id, -take));
         left -= take;
         if left == 0 {
             break;
@@ -372,6 +385,8 @@ pub fn spend(
             "member {member_id}: stored balance exceeds its lots by {left}; run `fidelio verify`"
         )));
     }
+    link_all(&mut batch, entry.id, &moves, now);
+    batch.send(tx)?;
     Ok(Posted { entry, member })
 }
 
@@ -437,8 +452,10 @@ pub fn take_back(
             left
         )));
     }
+    let mut batch = Batch::default();
     let entry = write_entry(
         tx,
+        &mut batch,
         take.kind,
         &new_entry(
             member,
@@ -450,8 +467,10 @@ pub fn take_back(
         ),
     )?;
     let mut balances = balances_of(member, now);
+    let moves: Vec<(i64, i64)> = plan.iter().map(|(lot, amount)| (lot.id, -amount)).collect();
+    link_all(&mut batch, entry.id, &moves, now);
+    batch.send(tx)?;
     for (lot, amount) in &plan {
-        rows::link(tx, entry.id, lot.id, -amount, now)?;
         if lot.pending {
             balances.points_pending -= amount;
         } else {
@@ -490,8 +509,10 @@ pub fn restore(
         reverses_entry_id: Some(debit_entry_id),
         ..cause.clone()
     };
+    let mut batch = Batch::default();
     let entry = write_entry(
         tx,
+        &mut batch,
         EntryKind::Reverse,
         &new_entry(
             member,
@@ -502,9 +523,10 @@ pub fn restore(
             now,
         ),
     )?;
-    for (lot, taken) in &taken {
-        rows::link(tx, entry.id, *lot, -taken, now)?;
-    }
+    let moves: Vec<(i64, i64)> = taken.iter().map(|(lot, taken)| (*lot, -taken)).collect();
+    link_all(&mut batch, entry.id, &moves, now);
+    // Before the debts are settled: they read the lots given back.
+    batch.send(tx)?;
     let mut balances = balances_of(member, now);
     let settled = settle_debts(tx, member.id, points.min(member.points_debt), now)?;
     balances.points_available += points - settled;

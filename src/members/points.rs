@@ -6,15 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::DbConnection;
-use crate::db::models::members as member_rows;
+use crate::db::models::members::MemberRow;
 use crate::domain::bounds::{self, MAX_POINTS};
 use crate::domain::{self, Points};
 use crate::error::{AppError, AppResult};
 use crate::ledger::EntryKind;
 use crate::ledger::posting::{self, Cause, Credit, Posted, Spend};
-use crate::programs;
-
-use super::require;
+use crate::programs::Program;
 
 /// Points burnt at checkout.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -62,12 +60,11 @@ impl Actor {
     }
 }
 
-/// Burns points at checkout: 409 `insufficient-points` (or `negative-balance`) when the
-/// released points do not cover them.
+/// Burns points at checkout from the locked `member`: 409 `insufficient-points` (or
+/// `negative-balance`) when the released points do not cover them.
 pub fn redeem(
     tx: &mut DbConnection,
-    program_id: i64,
-    external_id: &str,
+    member: &MemberRow,
     input: &RedeemPoints,
     actor: Actor,
     now: NaiveDateTime,
@@ -83,25 +80,22 @@ pub fn redeem(
         .as_deref()
         .map(|r| domain::text("reason", r, 500))
         .transpose()?;
-    let member = require(tx, program_id, external_id)?;
     member.status.check_may_spend("spend points")?;
     let spend = Spend {
         kind: EntryKind::Redeem,
         points: Points(input.points),
         cause: actor.cause(reason, order_id),
     };
-    let posted = posting::spend(tx, member.id, &spend, now)?;
-    member_rows::touch_activity(tx, member.id, now)?;
-    Ok(posted)
+    posting::spend(tx, member.id, &spend, now)
 }
 
-/// Adds or takes points by hand. Taking is refused like a redemption when the released
-/// points do not cover it. Added points are available at once and expire as the program's
-/// lots do.
+/// Adds or takes points by hand, to or from the locked `member` of `program`. Taking is
+/// refused like a redemption when the released points do not cover it. Added points are
+/// available at once and expire as the program's lots do.
 pub fn adjust(
     tx: &mut DbConnection,
-    program_id: i64,
-    external_id: &str,
+    program: &Program,
+    member: &MemberRow,
     input: &AdjustPoints,
     actor: Actor,
     now: NaiveDateTime,
@@ -111,7 +105,6 @@ pub fn adjust(
         return Err(AppError::invalid("points", "points: must not be 0"));
     }
     let reason = domain::text("reason", &input.reason, 500)?;
-    let member = require(tx, program_id, external_id)?;
     member.status.check_open()?;
     let cause = actor.cause(Some(reason), None);
     if input.points < 0 {
@@ -122,8 +115,6 @@ pub fn adjust(
         };
         return posting::spend(tx, member.id, &spend, now);
     }
-    let member = member_rows::lock(tx, member.id)?;
-    let program = programs::by_id(tx, program_id)?;
     let credit = Credit {
         kind: EntryKind::Adjust,
         points: Points(input.points),
@@ -131,5 +122,5 @@ pub fn adjust(
         expires_at: program.expiry.lot_expiry(program.time_zone, now),
         cause,
     };
-    posting::credit(tx, &member, &credit, now)
+    posting::credit(tx, member, &credit, now)
 }

@@ -13,9 +13,13 @@ use std::collections::{BTreeSet, HashMap};
 use std::num::NonZeroU32;
 use std::sync::{Arc, RwLock};
 
+use diesel::QueryResult;
+
 use super::Program;
 use crate::auth::Scope;
-use crate::db::models::api_keys::KeyState;
+use crate::db::DbConnection;
+use crate::db::models::api_keys::{self, KeyState};
+use crate::error::AppError;
 
 /// Keys kept before the map is emptied and filled again.
 const CAPACITY: usize = 10_000;
@@ -59,6 +63,57 @@ impl VerifiedKey {
             Confirmed::Same
         } else {
             Confirmed::Changed
+        }
+    }
+}
+
+/// A cached key held by a write's own transaction: the statement that locks what the write
+/// changes reads the key's state too, and the write goes on only while that state is the one
+/// the key was verified with. The service's own writes (the demo) have no key to hold.
+pub struct KeyCheck<'a> {
+    key: Option<&'a VerifiedKey>,
+    /// The key's state, once the transaction has read it.
+    seen: Option<KeyState>,
+}
+
+impl<'a> KeyCheck<'a> {
+    pub fn new(key: Option<&'a VerifiedKey>) -> Self {
+        KeyCheck { key, seen: None }
+    }
+
+    /// The id of the key to read the state of, if there is a key.
+    pub fn key_id(&self) -> Option<i64> {
+        self.key.map(|k| k.key_id)
+    }
+
+    /// Holds the key against `state`, read by the transaction's locking statement (`None`:
+    /// that statement found nothing to carry it, so it is read now by a statement of its
+    /// own). False when the key was revoked or changed: the transaction must roll back.
+    pub fn holds(&mut self, conn: &mut DbConnection, state: Option<KeyState>) -> QueryResult<bool> {
+        let Some(key) = self.key else {
+            return Ok(true);
+        };
+        let state = match state {
+            Some(state) => state,
+            None => api_keys::state(conn, key.key_id)?,
+        };
+        let same = key.confirm(&state) == Confirmed::Same;
+        self.seen = Some(state);
+        Ok(same)
+    }
+
+    /// The refusal of a write whose key changed under it; the caller, which sees the key's
+    /// state, refuses the request or verifies the key afresh and does the write again.
+    pub fn changed() -> AppError {
+        AppError::Unavailable("the API key changed during the request; try again".into())
+    }
+
+    /// The state of `key` (this check's) for the caller to confirm: as the transaction read
+    /// it or, for a request refused before it did (a bad body, an unknown member), read now.
+    pub fn into_state(self, conn: &mut DbConnection, key: &VerifiedKey) -> QueryResult<KeyState> {
+        match self.seen {
+            Some(state) => Ok(state),
+            None => api_keys::state(conn, key.key_id),
         }
     }
 }

@@ -172,7 +172,6 @@ pub fn redeem(
         };
         let posted = posting::spend(tx, member.id, &spend, now)?;
         rows::set_entry(tx, redemption.id, posted.entry.id)?;
-        member_rows::touch_activity(tx, member.id, now)?;
     }
     Ok(Voucher::new(program, redemption, &reward.row))
 }

@@ -7,7 +7,10 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, TestApp, assert_problem, body};
+use crate::helpers::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, ALL_SCOPES, JWT_SECRET, Shop, TestApp, assert_problem, body,
+};
+use fidelio::tools::demo::coffee;
 
 #[tokio::test]
 async fn an_admin_signs_in_and_a_wrong_password_is_401_problem() {
@@ -492,4 +495,119 @@ async fn the_ledger_refuses_updates_and_deletes() {
     assert!(update.unwrap_err().to_string().contains("append-only"));
     assert!(delete.unwrap_err().to_string().contains("append-only"));
     assert_eq!(app.member(&shop, "ana").await["balance"]["available"], 10);
+}
+
+/// Events, redemptions and adjustments made with a key this instance remembers confirm it in
+/// their own transaction (the member's lock reads its state): a changed key or program is used
+/// as it is now, and a revoked one writes nothing.
+#[tokio::test]
+async fn writes_with_a_remembered_key_confirm_it_in_their_own_transaction() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    let admin = app.admin_token().await;
+    app.enrol(&shop, "ana").await;
+    let purchase =
+        |id: &str| json!({"type": "purchase", "id": id, "member": "ana", "amount": "10.00"});
+    let points = |what: &str, key: &str, points: i64| {
+        app.store(
+            &shop,
+            Method::POST,
+            &format!("/v1/members/ana/points/{what}"),
+        )
+        .header("Idempotency-Key", key)
+        .json(&json!({"points": points, "reason": "a test"}))
+        .send()
+    };
+    let redeem = |key: &str| points("redeem", key, 5);
+    let balance = |shop: &Shop| {
+        let response = app.store(shop, Method::GET, "/v1/members/ana").send();
+        async move { body(response.await.unwrap()).await["balance"].clone() }
+    };
+    let first = app.event(&shop, purchase("p1")).await;
+    assert_eq!(points("adjust", "a1", 100).await.unwrap().status(), 201);
+    assert_eq!(redeem("r1").await.unwrap().status(), 201);
+    let keys = app
+        .request(Method::GET, "/v1/admin/programs/coffee/api-keys")
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    let key_id = body(keys).await["data"][0]["id"].clone();
+
+    // A changed key (its limit) is verified afresh, and the write goes through.
+    let patched = app
+        .request(
+            Method::PATCH,
+            &format!("/v1/admin/programs/coffee/api-keys/{key_id}"),
+        )
+        .bearer_auth(&admin)
+        .json(&json!({"rate_limit": 1000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), StatusCode::OK);
+    app.event(&shop, purchase("p2")).await;
+    assert_eq!(points("adjust", "a2", 100).await.unwrap().status(), 201);
+    assert_eq!(redeem("r2").await.unwrap().status(), 201);
+
+    // A changed program: the next event is decided with the new rule.
+    let rule = app
+        .request(Method::POST, "/v1/admin/programs/coffee/rules")
+        .bearer_auth(&admin)
+        .json(
+            &json!({"slug": "bonus", "name": "Bonus", "event_type": "purchase",
+                      "effects": [{"type": "fixed_points", "points": 5}]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rule.status(), StatusCode::CREATED);
+    let third = app.event(&shop, purchase("p3")).await;
+    assert_eq!(
+        third["points_awarded"].as_i64().unwrap(),
+        first["points_awarded"].as_i64().unwrap() + 5,
+        "{third}"
+    );
+
+    // A revoked key writes nothing.
+    let before = balance(&shop).await;
+    let revoked = app
+        .request(
+            Method::DELETE,
+            &format!("/v1/admin/programs/coffee/api-keys/{key_id}"),
+        )
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::OK);
+    let (status, _) = app.post_event(&shop, purchase("p4")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_problem(
+        points("adjust", "a3", 100).await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+    assert_problem(
+        redeem("r3").await.unwrap(),
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+    let fresh = Shop {
+        slug: shop.slug.clone(),
+        key: app.api_key(&admin, "coffee", &ALL_SCOPES).await["key"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    };
+    assert_eq!(balance(&fresh).await, before);
+    let p4 = app
+        .store(&fresh, Method::GET, "/v1/events/p4")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(p4.status(), StatusCode::NOT_FOUND);
+    app.assert_ledger_verifies().await;
 }

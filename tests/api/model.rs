@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use fidelio::db::models::api_keys::{self, NewApiKey};
 use fidelio::db::models::members::{self as member_rows, MemberRow};
 use fidelio::db::schema::ledger_entries;
-use fidelio::db::{Db, now_utc, write_tx};
+use fidelio::db::{Db, DbConnection, now_utc, write_tx};
 use fidelio::error::{AppError, AppResult, ErrorCode};
 use fidelio::idempotency::{self, Done, Keyed, Reply};
 use fidelio::ledger::posting::Posted;
@@ -252,8 +252,9 @@ impl Ledger {
                 let path = format!("/v1/members/{external_id}/points/adjust");
                 let keyed = keyed(program_id, &key, "points.adjust", &path, &input)?;
                 idempotency::execute(&mut conn, Some(&keyed), 201, |tx| {
-                    let posted =
-                        points::adjust(tx, program_id, &external_id, &input, actor, now_utc())?;
+                    let program = programs::by_id(tx, program_id)?;
+                    let member = locked(tx, program_id, &external_id)?;
+                    let posted = points::adjust(tx, &program, &member, &input, actor, now_utc())?;
                     Ok(done(posted))
                 })
             }
@@ -266,13 +267,20 @@ impl Ledger {
                 let path = format!("/v1/members/{external_id}/points/redeem");
                 let keyed = keyed(program_id, &key, "points.redeem", &path, &input)?;
                 idempotency::execute(&mut conn, Some(&keyed), 201, |tx| {
-                    let posted =
-                        points::redeem(tx, program_id, &external_id, &input, actor, now_utc())?;
+                    let member = locked(tx, program_id, &external_id)?;
+                    let posted = points::redeem(tx, &member, &input, actor, now_utc())?;
                     Ok(done(posted))
                 })
             }
         }
     }
+}
+
+/// The member, locked as the handlers lock it before moving its points.
+fn locked(tx: &mut DbConnection, program_id: i64, external_id: &str) -> AppResult<MemberRow> {
+    member_rows::lock_by_external_id(tx, program_id, external_id, None)?
+        .map(|(member, _)| member)
+        .ok_or_else(|| AppError::not_found(format!("no member `{external_id}`")))
 }
 
 /// The key of a request, digested as `api::idempotent` does: method, path and JSON body.

@@ -8,6 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::api::audited;
 use crate::api::extract::AdminUser;
 use crate::api::json::Json;
+use crate::api::member_actions::Mover;
 use crate::api::pagination::{Page, PageParams};
 use crate::api::query::Query;
 use crate::api::views::{EntryView, MemberView, PointsMovement};
@@ -235,15 +236,11 @@ async fn adjust(
         "points.adjust",
         &body,
     )?;
-    let reply = member_actions::adjust(
-        &state,
-        program_id,
-        external_id,
+    let mover = Mover {
+        actor: Actor::Admin(admin.id),
+        audit: audited::by_admin(&req, &admin),
         keyed,
-        body,
-        Actor::Admin(admin.id),
-        audited::by_admin(&req, &admin),
-    )
-    .await?;
+    };
+    let reply = member_actions::adjust(&state, program_id, external_id, body, mover).await?;
     Ok(idempotent::respond(reply))
 }

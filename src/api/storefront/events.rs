@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::api::extract::Storefront;
+use crate::api::extract::{CachedKey, Storefront};
 use crate::api::json::Json;
 use crate::auth::Scope;
 use crate::db::models::events as event_rows;
@@ -31,23 +31,17 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[post("/v1/events")]
 async fn post_event(
     state: web::Data<AppState>,
-    store: Storefront,
+    mut key: CachedKey,
     body: Json<EventInput>,
 ) -> AppResult<HttpResponse> {
-    store.require(Scope::EventsWrite)?;
+    key.require(&state, Scope::EventsWrite).await?;
     let body = body.into_inner()?;
     let shared = state.clone();
-    let recorded = state
-        .run(move |conn| {
-            events::record(
-                conn,
-                &shared.rules,
-                &shared.game,
-                &store.program,
-                &body,
-                Some(store.key_id),
-                now_utc(),
-            )
+    // The key is confirmed by the member's lock: one hop to the database, no statement of its
+    // own.
+    let recorded = key
+        .run(&state, Scope::EventsWrite, move |conn, key| {
+            events::record_by_key(conn, &shared.rules, &shared.game, key, &body, now_utc())
         })
         .await?;
     let (mut response, json) = match recorded {

@@ -48,7 +48,7 @@ async fn enrol(
         "members.enrol",
         &body,
     )?;
-    let audit = audited::by_key(&req, &store);
+    let audit = audited::by_key(&req, store.key_id);
     let reply = member_actions::enrol(&state, store.program_id, body, keyed, audit).await?;
     Ok(idempotent::respond(reply))
 }
@@ -66,7 +66,7 @@ async fn show(
 ) -> AppResult<HttpResponse> {
     let external_id = path.into_inner();
     let view = key
-        .read(&state, Scope::MembersRead, move |conn, key| {
+        .run(&state, Scope::MembersRead, move |conn, key| {
             MemberView::read_by_key(conn, &key.program, &external_id, key.key_id)
         })
         .await?;
@@ -104,7 +104,7 @@ async fn update(
         path.into_inner(),
         body,
         keyed,
-        audited::by_key(&req, &store),
+        audited::by_key(&req, store.key_id),
     )
     .await?;
     Ok(idempotent::respond(reply))
@@ -141,7 +141,7 @@ async fn close(
         path.into_inner(),
         cause,
         keyed,
-        audited::by_key(&req, &store),
+        audited::by_key(&req, store.key_id),
     )
     .await?;
     Ok(idempotent::respond(reply))

@@ -3,15 +3,19 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use serde::Serialize;
+
 use crate::api::audited;
-use crate::api::extract::Storefront;
+use crate::api::extract::CachedKey;
+use crate::api::idempotent;
 use crate::api::json::Json;
+use crate::api::member_actions::{self, Movement, Mover};
 use crate::api::views::PointsMovement;
-use crate::api::{idempotent, member_actions};
 use crate::auth::Scope;
 use crate::error::{AppResult, Problem};
 use crate::idempotency::Caller;
 use crate::members::points::{Actor, AdjustPoints, RedeemPoints};
+use crate::programs::key_cache::KeyCheck;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -32,31 +36,17 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[post("/v1/members/{external_id}/points/redeem")]
 async fn redeem(
     state: web::Data<AppState>,
-    store: Storefront,
+    key: CachedKey,
     req: HttpRequest,
     path: web::Path<String>,
     body: Json<RedeemPoints>,
 ) -> AppResult<HttpResponse> {
-    store.require(Scope::PointsRedeem)?;
-    let body = body.into_inner()?;
-    let keyed = idempotent::required(
-        &req,
-        store.program_id,
-        Caller::ApiKey(store.key_id),
+    let what = (
+        Scope::PointsRedeem,
         "points.redeem",
-        &body,
-    )?;
-    let reply = member_actions::redeem(
-        &state,
-        store.program_id,
-        path.into_inner(),
-        keyed,
-        body,
-        Actor::ApiKey(store.key_id),
-        audited::by_key(&req, &store),
-    )
-    .await?;
-    Ok(idempotent::respond(reply))
+        Movement::Redeem as fn(_) -> _,
+    );
+    move_points(state, key, req, path, body, what).await
 }
 
 /// Adds (positive) or takes (negative) points by hand. Needs `Idempotency-Key`.
@@ -71,30 +61,54 @@ async fn redeem(
 #[post("/v1/members/{external_id}/points/adjust")]
 async fn adjust(
     state: web::Data<AppState>,
-    store: Storefront,
+    key: CachedKey,
     req: HttpRequest,
     path: web::Path<String>,
     body: Json<AdjustPoints>,
 ) -> AppResult<HttpResponse> {
-    store.require(Scope::PointsAdjust)?;
-    let body = body.into_inner()?;
-    let keyed = idempotent::required(
-        &req,
-        store.program_id,
-        Caller::ApiKey(store.key_id),
+    let what = (
+        Scope::PointsAdjust,
         "points.adjust",
-        &body,
-    )?;
-    let actor = Actor::ApiKey(store.key_id);
-    let reply = member_actions::adjust(
-        &state,
-        store.program_id,
-        path.into_inner(),
-        Some(keyed),
-        body,
-        actor,
-        audited::by_key(&req, &store),
-    )
-    .await?;
+        Movement::Adjust as fn(_) -> _,
+    );
+    move_points(state, key, req, path, body, what).await
+}
+
+/// Moves the member's points as `what` says (the scope it needs, its operation's name, the
+/// movement its body asks for), in one hop to the database: the member's lock confirms the
+/// key.
+async fn move_points<B: Serialize>(
+    state: web::Data<AppState>,
+    mut key: CachedKey,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: Json<B>,
+    what: (Scope, &'static str, fn(B) -> Movement),
+) -> AppResult<HttpResponse> {
+    let (scope, operation, movement) = what;
+    key.require(&state, scope).await?;
+    let body = body.into_inner()?;
+    let caller = Caller::ApiKey(key.key_id());
+    let keyed = idempotent::required(&req, key.program_id(), caller, operation, &body)?;
+    let mover = Mover {
+        actor: Actor::ApiKey(key.key_id()),
+        audit: audited::by_key(&req, key.key_id()),
+        keyed: Some(keyed),
+    };
+    let (external_id, movement) = (path.into_inner(), movement(body));
+    let reply = key
+        .run(&state, scope, move |conn, key| {
+            let mut check = KeyCheck::new(Some(key));
+            let reply = member_actions::move_points(
+                conn,
+                &key.program,
+                &external_id,
+                &movement,
+                &mover,
+                &mut check,
+            );
+            Ok((check.into_state(conn, key)?, reply))
+        })
+        .await?;
     Ok(idempotent::respond(reply))
 }

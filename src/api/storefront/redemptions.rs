@@ -65,7 +65,7 @@ async fn redeem(
     let source = Source::Storefront {
         api_key_id: store.key_id,
     };
-    let audit = audited::by_key(&req, &store);
+    let audit = audited::by_key(&req, store.key_id);
     let reply = redemption_actions::redeem(
         &state,
         store.program_id,
@@ -153,7 +153,7 @@ async fn use_voucher(
         path.into_inner(),
         order_id,
         keyed,
-        audited::by_key(&req, &store),
+        audited::by_key(&req, store.key_id),
     )
     .await?;
     Ok(idempotent::respond(reply))
@@ -186,7 +186,7 @@ async fn cancel(
         reason: Some("voucher cancelled".into()),
         ..Cause::default()
     };
-    let audit = audited::by_key(&req, &store);
+    let audit = audited::by_key(&req, store.key_id);
     let reply = redemption_actions::cancel(
         &state,
         store.program_id,

@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
 use crate::db::schema::{api_keys, audit_log, programs};
+use crate::db::{DbConnection, coalesce};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_log)]
@@ -21,13 +21,14 @@ pub struct AuditRow {
     pub request_id: String,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = audit_log)]
+/// A row to append; its label is `actor_label`, or the name of the API key `label_key` when one
+/// is given, read by the insert itself.
 pub struct NewAuditRow<'a> {
     pub at: NaiveDateTime,
     pub program_id: Option<i64>,
     pub actor: &'a str,
     pub actor_label: &'a str,
+    pub label_key: Option<i64>,
     pub action: &'a str,
     pub subject: &'a str,
     pub before: Option<&'a str>,
@@ -36,8 +37,23 @@ pub struct NewAuditRow<'a> {
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewAuditRow<'_>) -> QueryResult<()> {
+    // A key id bound as NULL (no key) matches no row.
+    let key_name = api_keys::table
+        .filter(api_keys::id.nullable().eq(new.label_key))
+        .select(api_keys::name)
+        .single_value();
     diesel::insert_into(audit_log::table)
-        .values(new)
+        .values((
+            audit_log::at.eq(new.at),
+            audit_log::program_id.eq(new.program_id),
+            audit_log::actor.eq(new.actor),
+            audit_log::actor_label.eq(coalesce(key_name, new.actor_label)),
+            audit_log::action.eq(new.action),
+            audit_log::subject.eq(new.subject),
+            audit_log::before.eq(new.before),
+            audit_log::after.eq(new.after),
+            audit_log::request_id.eq(new.request_id),
+        ))
         .execute(conn)
         .map(drop)
 }
@@ -74,12 +90,4 @@ pub fn list(
         .limit(limit)
         .select((AuditRow::as_select(), programs::slug.nullable()))
         .load(conn)
-}
-
-/// The name of a storefront key, for the actor's label.
-pub fn key_name(conn: &mut DbConnection, key_id: i64) -> QueryResult<String> {
-    api_keys::table
-        .find(key_id)
-        .select(api_keys::name)
-        .first(conn)
 }

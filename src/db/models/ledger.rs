@@ -3,8 +3,14 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Bool, Nullable, Timestamp};
+
+use super::members::{Balances, MemberRow};
 use crate::db::DbConnection;
-use crate::db::schema::{debts, events, ledger_entries, lot_links, lots, rules};
+use crate::db::batch::{Bind, Raw, Sql};
+use crate::db::schema::{debts, events, ledger_entries, lot_links, lots, members, rules};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = ledger_entries)]
@@ -97,6 +103,127 @@ pub fn insert_entries(conn: &mut DbConnection, new: &[NewEntry<'_>]) -> QueryRes
     Ok(ids)
 }
 
+/// A credit's lot, before its entry has an id.
+pub struct CreditLot {
+    pub points: i64,
+    pub available_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub pending: bool,
+}
+
+/// Writes credits to a member: `entries`, `lots` (one per entry, in the same order) and the
+/// member's new `balances`; returns the member's row after. On PostgreSQL this is one
+/// statement, each lot finding its entry by its balance after (which rises from one credit to
+/// the next); on SQLite, three.
+pub fn insert_credits(
+    conn: &mut DbConnection,
+    entries: &[NewEntry<'_>],
+    lots: &[CreditLot],
+    member_id: i64,
+    balances: &Balances,
+) -> QueryResult<MemberRow> {
+    debug_assert_eq!(entries.len(), lots.len());
+    let update = diesel::update(members::table.find(member_id))
+        .set(balances)
+        .returning(members::all_columns);
+    match conn {
+        DbConnection::Postgresql(pg) => Credits {
+            entries: Box::new(
+                diesel::insert_into(ledger_entries::table)
+                    .values(entries)
+                    .returning((ledger_entries::id, ledger_entries::balance_after)),
+            ),
+            lots: entries
+                .iter()
+                .map(|entry| (entry.balance_after, entry.member_id, entry.created_at))
+                .zip(lots)
+                .collect(),
+            update: Box::new(update),
+        }
+        .get_result(pg),
+        DbConnection::Sqlite(_) => {
+            let ids = insert_entries(conn, entries)?;
+            let lots: Vec<NewLot> = entries
+                .iter()
+                .zip(ids)
+                .zip(lots)
+                .map(|((entry, entry_id), lot)| NewLot {
+                    member_id: entry.member_id,
+                    entry_id,
+                    points: lot.points,
+                    remaining: lot.points,
+                    available_at: lot.available_at,
+                    expires_at: lot.expires_at,
+                    pending: lot.pending,
+                    created_at: entry.created_at,
+                })
+                .collect();
+            insert_lots(conn, &lots)?;
+            update.get_result(conn)
+        }
+    }
+}
+
+/// [`insert_credits`] on PostgreSQL: `WITH entries AS (INSERT … RETURNING id, balance_after),
+/// new_lots AS (INSERT INTO lots SELECT … FROM entries JOIN (VALUES …)), updated AS (UPDATE
+/// members … RETURNING *) SELECT … FROM updated AS members`.
+struct Credits<'a> {
+    entries: Box<dyn QueryFragment<Pg> + 'a>,
+    /// Each lot with its entry's balance after, member and time.
+    lots: Vec<((i64, i64, NaiveDateTime), &'a CreditLot)>,
+    update: Box<dyn QueryFragment<Pg> + 'a>,
+}
+
+impl QueryFragment<Pg> for Credits<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH entries AS (");
+        self.entries.walk_ast(out.reborrow())?;
+        out.push_sql(
+            "), new_lots AS (INSERT INTO lots (member_id, entry_id, points, remaining, \
+             available_at, expires_at, pending, created_at) SELECT v.member_id, entries.id, \
+             v.points, v.points, v.available_at, v.expires_at, v.pending, v.created_at \
+             FROM entries JOIN (VALUES ",
+        );
+        for (i, ((after, member_id, created_at), lot)) in self.lots.iter().enumerate() {
+            out.push_sql(if i == 0 { "(" } else { ", (" });
+            out.push_bind_param::<BigInt, _>(after)?;
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, _>(member_id)?;
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, _>(&lot.points)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Timestamp, _>(&lot.available_at)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Timestamp>, _>(&lot.expires_at)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Bool, _>(&lot.pending)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Timestamp, _>(created_at)?;
+            out.push_sql(")");
+        }
+        out.push_sql(
+            ") AS v (balance_after, member_id, points, available_at, expires_at, pending, \
+             created_at) ON v.balance_after = entries.balance_after), updated AS (",
+        );
+        self.update.walk_ast(out.reborrow())?;
+        out.push_sql(") SELECT ");
+        members::all_columns.walk_ast(out.reborrow())?;
+        out.push_sql(" FROM updated AS members");
+        Ok(())
+    }
+}
+
+impl QueryId for Credits<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for Credits<'_> {
+    type SqlType = members::SqlType;
+}
+
+impl<Conn> RunQueryDsl<Conn> for Credits<'_> {}
+
 /// Adds lots in one statement.
 pub fn insert_lots(conn: &mut DbConnection, new: &[NewLot]) -> QueryResult<()> {
     let insert = diesel::insert_into(lots::table).values(new);
@@ -107,15 +234,45 @@ pub fn insert_lots(conn: &mut DbConnection, new: &[NewLot]) -> QueryResult<()> {
     Ok(())
 }
 
-pub fn insert_lot(conn: &mut DbConnection, new: &NewLot) -> QueryResult<LotRow> {
-    diesel::insert_into(lots::table)
-        .values(new)
-        .returning(lots::all_columns)
-        .get_result(conn)
+/// A lot's insert, for a batch.
+pub fn lot_insert(new: NewLot) -> impl QueryFragment<Sql> {
+    diesel::insert_into(lots::table).values(new)
 }
 
-/// Records that `entry_id` took points from a lot (negative) or gave some back (positive), and
-/// moves the lot's remaining points accordingly.
+/// Records that `entry_id` took points from lots (negative) or gave some back (positive),
+/// `(lot, points)` in the order it moved them, and moves the lots' remaining points
+/// accordingly: the links in one insert (their ids in that order), then each lot's update. For
+/// a batch, which may move each lot once, or to run at once ([`link`]).
+pub fn link_writes(entry_id: i64, moves: &[(i64, i64)], at: NaiveDateTime) -> Vec<Raw> {
+    if moves.is_empty() {
+        return Vec::new();
+    }
+    let rows = vec!["(?, ?, ?, ?)"; moves.len()].join(", ");
+    let binds = moves
+        .iter()
+        .flat_map(|&(lot_id, points)| {
+            [
+                Bind::BigInt(entry_id),
+                Bind::BigInt(lot_id),
+                Bind::BigInt(points),
+                Bind::At(at),
+            ]
+        })
+        .collect();
+    let insert = Raw::new(
+        format!("INSERT INTO lot_links (entry_id, lot_id, points, created_at) VALUES {rows}"),
+        binds,
+    );
+    let updates = moves.iter().map(|&(lot_id, points)| {
+        Raw::new(
+            "UPDATE lots SET remaining = remaining + ? WHERE id = ?",
+            vec![Bind::BigInt(points), Bind::BigInt(lot_id)],
+        )
+    });
+    std::iter::once(insert).chain(updates).collect()
+}
+
+/// [`link_writes`] of one lot, run at once.
 pub fn link(
     conn: &mut DbConnection,
     entry_id: i64,
@@ -123,17 +280,9 @@ pub fn link(
     points: i64,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::insert_into(lot_links::table)
-        .values((
-            lot_links::entry_id.eq(entry_id),
-            lot_links::lot_id.eq(lot_id),
-            lot_links::points.eq(points),
-            lot_links::created_at.eq(at),
-        ))
-        .execute(conn)?;
-    diesel::update(lots::table.find(lot_id))
-        .set(lots::remaining.eq(lots::remaining + points))
-        .execute(conn)?;
+    for write in link_writes(entry_id, &[(lot_id, points)], at) {
+        write.execute(conn)?;
+    }
     Ok(())
 }
 

@@ -1,12 +1,14 @@
 //! Members and their stored balances.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::case_when;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 
+use super::api_keys::KeyState;
 use super::tiers::{Calendar, Sums, Term, sums_sql};
 use crate::db::batch::{Bind, Raw, RawExpression};
-use crate::db::schema::members;
+use crate::db::schema::{api_keys, members, programs};
 use crate::db::{DbConnection, lower};
 use crate::domain::MemberStatus;
 
@@ -312,26 +314,47 @@ pub fn lock(conn: &mut DbConnection, id: i64) -> QueryResult<MemberRow> {
     }
 }
 
-/// The program's member with this external id, locked as [`lock`] locks.
+/// The program's member with this external id, locked as [`lock`] locks; with the state of
+/// the API key `key` (its scopes unless revoked, its limit, the program's configuration
+/// version), read by the same statement so that a write made with a cached key confirms it
+/// without a statement of its own.
 pub fn lock_by_external_id(
     conn: &mut DbConnection,
     program_id: i64,
     external_id: &str,
-) -> QueryResult<Option<MemberRow>> {
+    key: Option<i64>,
+) -> QueryResult<Option<(MemberRow, Option<KeyState>)>> {
+    // A key id bound as NULL (no key) matches no row: both columns are then NULL.
+    let the_key = || api_keys::table.filter(api_keys::id.nullable().eq(key));
+    let columns = (
+        members::all_columns,
+        the_key()
+            .filter(api_keys::revoked_at.is_null())
+            .select(api_keys::scopes)
+            .single_value(),
+        the_key().select(api_keys::rate_limit).single_value(),
+        programs::table
+            .filter(programs::id.eq(members::program_id))
+            .select(programs::config_version)
+            .single_value(),
+    );
     let query = members::table
         .filter(members::program_id.eq(program_id))
-        .filter(members::external_id.eq(external_id));
-    match conn {
-        DbConnection::Postgresql(pg) => query
-            .select(MemberRow::as_select())
-            .for_no_key_update()
-            .first(pg)
-            .optional(),
-        DbConnection::Sqlite(sqlite) => query
-            .select(MemberRow::as_select())
-            .first(sqlite)
-            .optional(),
-    }
+        .filter(members::external_id.eq(external_id))
+        .select(columns);
+    type Found = (MemberRow, Option<String>, Option<i32>, Option<i64>);
+    let found: Option<Found> = match conn {
+        DbConnection::Postgresql(pg) => query.for_no_key_update().first(pg).optional()?,
+        DbConnection::Sqlite(sqlite) => query.first(sqlite).optional()?,
+    };
+    Ok(found.map(|(member, scopes, rate_limit, config_version)| {
+        let state = key.map(|_| KeyState {
+            scopes,
+            rate_limit,
+            config_version: config_version.unwrap_or_default(),
+        });
+        (member, state)
+    }))
 }
 
 pub fn find_by_referral_code(
@@ -391,15 +414,25 @@ pub fn set_balances(
 
 /// Takes `points` from a member's released points, only if they cover it: the debit is one
 /// conditional write, so no two concurrent debits can both see the same points. `None` when
-/// the member is closed or has too few points.
+/// the member is closed or has too few points. A redemption is also activity (`activity`,
+/// the member's last activity moves forward to it; inactivity expiry counts from the latest).
 pub fn debit_available(
     conn: &mut DbConnection,
     id: i64,
     points: i64,
-    earned_delta: i64,
-    redeemed_delta: i64,
+    deltas: (i64, i64),
+    activity: Option<NaiveDateTime>,
     at: NaiveDateTime,
 ) -> QueryResult<Option<MemberRow>> {
+    let (earned_delta, redeemed_delta) = deltas;
+    // With no activity the bound NULL compares as unknown, and the column stays as it is.
+    let last_activity = case_when(
+        members::last_activity_at
+            .is_null()
+            .or(members::last_activity_at.lt(activity)),
+        activity,
+    )
+    .otherwise(members::last_activity_at);
     diesel::update(
         members::table
             .find(id)
@@ -411,24 +444,11 @@ pub fn debit_available(
         members::lifetime_earned.eq(members::lifetime_earned + earned_delta),
         members::lifetime_redeemed.eq(members::lifetime_redeemed + redeemed_delta),
         members::updated_at.eq(at),
+        members::last_activity_at.eq(last_activity),
     ))
     .returning(members::all_columns)
     .get_result(conn)
     .optional()
-}
-
-/// Records a purchase or redemption at `at` (inactivity expiry counts from the latest).
-pub fn touch_activity(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(
-        members::table.find(id).filter(
-            members::last_activity_at
-                .is_null()
-                .or(members::last_activity_at.lt(at)),
-        ),
-    )
-    .set(members::last_activity_at.eq(at))
-    .execute(conn)
-    .map(drop)
 }
 
 /// Filters of the admin's member list.

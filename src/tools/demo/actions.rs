@@ -28,7 +28,7 @@ impl Actions<'_> {
     pub fn event(&self, conn: &mut DbConn, mut body: Value, at: NaiveDateTime) -> AppResult<()> {
         body["occurred_at"] = json!(at.and_utc().to_rfc3339());
         let input: EventInput = crate::json::from_value(body, "event.")?;
-        events::record(conn, self.cache, self.games, self.program, &input, None, at)?;
+        events::record(conn, self.cache, self.games, self.program, &input, at)?;
         Ok(())
     }
 
