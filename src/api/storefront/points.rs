@@ -1,9 +1,8 @@
 //! Burning and adjusting points; both need an `Idempotency-Key`.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use utoipa_actix_web::service_config::ServiceConfig;
-
 use serde::Serialize;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::api::audited;
 use crate::api::extract::CachedKey;
