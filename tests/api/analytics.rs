@@ -3,6 +3,11 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use diesel::prelude::*;
+use fidelio::db::DbConnection;
+use fidelio::db::models::stats;
+use fidelio::db::schema::{cohort_activity, members};
+
 use crate::helpers::{TestApp, body};
 use fidelio::tools::demo::coffee;
 
@@ -456,4 +461,59 @@ async fn the_tick_folds_the_report_rows_of_closed_connections_into_one() {
     assert_eq!(live_shards, 0, "the rows of closed connections are folded");
     assert_eq!(reports().await, before);
     app.assert_ledger_verifies().await;
+}
+
+/// A member's first event of a month counts it active in its cohort once, and retained when it
+/// was active the month before; a second event of the month counts nothing.
+#[tokio::test]
+async fn a_month_counts_a_member_active_once_and_retained_after_an_active_month() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    app.enrol(&shop, "a").await;
+    let counted = app
+        .with_db(|conn| {
+            let conn: &mut DbConnection = conn;
+            let (program, member): (i64, i64) = members::table
+                .filter(members::external_id.eq("a"))
+                .select((members::program_id, members::id))
+                .first(conn)
+                .unwrap();
+            let months = [
+                ("2026-10", "2026-09"),
+                ("2026-11", "2026-10"),
+                ("2026-11", "2026-10"),
+                ("2027-01", "2026-12"),
+            ];
+            for (month, previous) in months {
+                stats::active_in_month(conn, program, member, month, previous, "2026-10").unwrap();
+            }
+            // One row per shard: summed per month here.
+            let rows: Vec<(String, i64, i64)> = cohort_activity::table
+                .select((
+                    cohort_activity::month,
+                    cohort_activity::active,
+                    cohort_activity::retained,
+                ))
+                .load(conn)
+                .unwrap();
+            let mut by_month = std::collections::BTreeMap::new();
+            for (month, active, retained) in rows {
+                let sums = by_month.entry(month).or_insert((0, 0));
+                *sums = (sums.0 + active, sums.1 + retained);
+            }
+            by_month
+        })
+        .await;
+    let expected: Vec<(&str, (i64, i64))> = vec![
+        ("2026-10", (1, 0)),
+        ("2026-11", (1, 1)),
+        ("2027-01", (1, 0)),
+    ];
+    assert_eq!(
+        counted
+            .iter()
+            .map(|(m, s)| (m.as_str(), *s))
+            .collect::<Vec<_>>(),
+        expected
+    );
 }

@@ -4,7 +4,6 @@
 
 use chrono::{NaiveDateTime, Timelike};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text};
 
 use crate::db::DbConnection;
 use crate::db::batch::{Bind, Raw};
@@ -147,7 +146,9 @@ pub fn same_hour(a: NaiveDateTime, b: NaiveDateTime) -> bool {
 
 /// Counts a member's first event of a month (`month`, `cohort` in program time) as active in
 /// its enrolment cohort, and as retained if it was active the month before; a month counted
-/// already changes nothing.
+/// already changes nothing. One statement on PostgreSQL (the cohort's count reads whether the
+/// month's row was inserted); two on SQLite (the count goes on only if the insert before it
+/// changed a row).
 pub fn active_in_month(
     conn: &mut DbConnection,
     program_id: i64,
@@ -156,31 +157,40 @@ pub fn active_in_month(
     previous_month: &str,
     cohort: &str,
 ) -> QueryResult<()> {
-    let first_this_month = diesel::sql_query(
-        "INSERT INTO member_months (member_id, month) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-    )
-    .bind::<BigInt, _>(member_id)
-    .bind::<Text, _>(month)
-    .execute(conn)?;
-    if first_this_month == 0 {
-        return Ok(());
+    let month_row =
+        "INSERT INTO member_months (member_id, month) VALUES (?, ?) ON CONFLICT DO NOTHING";
+    let count = "INSERT INTO cohort_activity (program_id, cohort, month, shard, active, retained) \
+         SELECT ?, ?, ?, ?, 1, CASE WHEN EXISTS (SELECT 1 FROM member_months \
+         WHERE member_id = ? AND month = ?) THEN 1 ELSE 0 END";
+    let on_conflict = " ON CONFLICT (program_id, cohort, month, shard) DO UPDATE \
+         SET active = cohort_activity.active + 1, \
+         retained = cohort_activity.retained + excluded.retained";
+    let month_binds = vec![Bind::BigInt(member_id), Bind::Text(month.to_owned())];
+    let count_binds = vec![
+        Bind::BigInt(program_id),
+        Bind::Text(cohort.to_owned()),
+        Bind::Text(month.to_owned()),
+        Bind::Integer(i32::try_from(member_id.rem_euclid(SHARDS)).unwrap_or(0)),
+        Bind::BigInt(member_id),
+        Bind::Text(previous_month.to_owned()),
+    ];
+    match conn {
+        DbConnection::Postgresql(_) => Raw::new(
+            format!("WITH first AS ({month_row} RETURNING 1) {count} FROM first{on_conflict}"),
+            month_binds.into_iter().chain(count_binds).collect(),
+        )
+        .execute(conn)
+        .map(drop),
+        // `changes()`: the rows the statement just before changed. (A WHERE clause also keeps
+        // SQLite from reading the upsert's ON CONFLICT as a join's.)
+        DbConnection::Sqlite(_) => {
+            Raw::new(month_row, month_binds).execute(conn)?;
+            Raw::new(
+                format!("{count} WHERE changes() = 1{on_conflict}"),
+                count_binds,
+            )
+            .execute(conn)
+            .map(drop)
+        }
     }
-    let retained: bool = diesel::select(diesel::dsl::exists(
-        crate::db::schema::member_months::table
-            .filter(crate::db::schema::member_months::member_id.eq(member_id))
-            .filter(crate::db::schema::member_months::month.eq(previous_month)),
-    ))
-    .get_result(conn)?;
-    diesel::sql_query(
-        "INSERT INTO cohort_activity (program_id, cohort, month, shard, active, retained) VALUES ($1, $2, $3, $4, 1, $5) \
-         ON CONFLICT (program_id, cohort, month, shard) DO UPDATE SET active = cohort_activity.active + 1, \
-         retained = cohort_activity.retained + excluded.retained",
-    )
-    .bind::<BigInt, _>(program_id)
-    .bind::<Text, _>(cohort)
-    .bind::<Text, _>(month)
-    .bind::<Integer, _>(i32::try_from(member_id.rem_euclid(SHARDS)).unwrap_or(0))
-    .bind::<BigInt, _>(i64::from(retained))
-    .execute(conn)
-    .map(drop)
 }
