@@ -21,7 +21,7 @@ use crate::db::models::programs::ProgramRow;
 use crate::domain::AdminRole;
 use crate::error::{AppError, AppResult};
 use crate::programs::Program;
-use crate::programs::key_cache::{self, Confirmed, VerifiedKey};
+use crate::programs::key_cache::{self, Confirmed, KeyCheck, VerifiedKey};
 use crate::state::AppState;
 
 /// An admin, from an admin JWT, with its role and programs as they are now (read on every
@@ -263,9 +263,7 @@ impl CachedKey {
                         }
                     }
                 }
-                Err(AppError::Unavailable(
-                    "the API key changed during the request; try again".into(),
-                ))
+                Err(KeyCheck::changed())
             })
             .await?;
         if !Arc::ptr_eq(&key, &cached) {

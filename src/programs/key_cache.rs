@@ -102,8 +102,10 @@ impl<'a> KeyCheck<'a> {
         Ok(same)
     }
 
-    /// The refusal of a write whose key changed under it; the caller, which sees the key's
-    /// state, refuses the request or verifies the key afresh and does the write again.
+    /// The refusal of work whose key changed under it: a write rolls back with it, for the
+    /// caller (which sees the key's state) to refuse the request or verify the key afresh and
+    /// do the work again; a key that changes again meanwhile is refused with it (503), and the
+    /// client may retry.
     pub fn changed() -> AppError {
         AppError::Unavailable("the API key changed during the request; try again".into())
     }
