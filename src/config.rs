@@ -21,7 +21,7 @@ pub struct DatabaseArgs {
     )]
     pub database_url: String,
 
-    /// Most database connections this process opens.
+    /// Most database connections this process opens, and the threads that use them.
     #[arg(long, env = "FIDELIO_POOL_SIZE", default_value_t = 10, global = true)]
     pub pool_size: u32,
 

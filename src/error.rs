@@ -337,6 +337,12 @@ impl From<actix_web::error::BlockingError> for AppError {
     }
 }
 
+impl From<crate::db::Unfinished> for AppError {
+    fn from(error: crate::db::Unfinished) -> Self {
+        AppError::Internal(anyhow::anyhow!(error))
+    }
+}
+
 pub type AppResult<T> = Result<T, AppError>;
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use crate::auth::key_limit::KeyLimiter;
 use crate::auth::login_limit::LoginLimiter;
 use crate::config::{DatabaseArgs, ServeArgs};
 use crate::db::models::settings;
-use crate::db::{Db, DbConn};
+use crate::db::{Db, DbConn, Workers};
 use crate::error::AppError;
 use crate::gamification::GameCache;
 use crate::jobs;
@@ -50,6 +50,8 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             db,
+            // One thread per pooled connection: a thread without one would only wait.
+            workers: Workers::start(database.pool_size as usize)?,
             tokens: TokenKeys::new(&secret),
             token_lifetimes: TokenLifetimes {
                 admin_secs: serve.admin_token_ttl,

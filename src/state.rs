@@ -1,11 +1,9 @@
 //! What every request handler shares.
 
-use actix_web::web;
-
 use crate::auth::jwt::TokenKeys;
 use crate::auth::key_limit::KeyLimiter;
 use crate::auth::login_limit::LoginLimiter;
-use crate::db::{Db, DbConn};
+use crate::db::{Db, DbConn, Workers};
 use crate::error::AppResult;
 use crate::gamification::GameCache;
 use crate::programs::ProgramCache;
@@ -21,6 +19,8 @@ pub struct TokenLifetimes {
 
 pub struct AppState {
     pub db: Db,
+    /// The threads `run` sends database work to.
+    pub workers: Workers,
     pub tokens: TokenKeys,
     pub token_lifetimes: TokenLifetimes,
     pub login_limiter: LoginLimiter,
@@ -37,17 +37,19 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Runs `work` with a pooled connection on a blocking thread, never on the async runtime.
+    /// Runs `work` with a pooled connection on one of the database threads, never on the async
+    /// runtime.
     pub async fn run<T, F>(&self, work: F) -> AppResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
     {
         let db = self.db.clone();
-        web::block(move || {
-            let mut conn = db.get()?;
-            work(&mut conn)
-        })
-        .await?
+        self.workers
+            .run(move || {
+                let mut conn = db.get()?;
+                work(&mut conn)
+            })
+            .await?
     }
 }

@@ -10,10 +10,14 @@
 use std::marker::PhantomData;
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::backend::Backend;
 use diesel::expression::{AppearsOnTable, TypedExpressionType, ValidGrouping, is_aggregate};
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Date, Integer, Nullable, SqlType, Text, Timestamp, Untyped};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{
+    BigInt, Date, HasSqlType, Integer, Nullable, SqlType, Text, Timestamp, Untyped,
+};
 
 use super::DbConnection;
 
@@ -93,6 +97,37 @@ impl QueryId for Together<'_, '_> {
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
+/// A statement of few shapes that diesel would not keep prepared: it prepares a multi-row
+/// insert or an update anew on every run, since their SQL could take unboundedly many shapes.
+/// Wrapped, each shape is prepared once per connection and kept. Only for statements whose
+/// rows and columns vary within small bounds (the credits of one event, a member's balances).
+pub struct Kept<T>(pub T);
+
+impl<T, DB> QueryFragment<DB> for Kept<T>
+where
+    DB: Backend,
+    T: QueryFragment<DB>,
+{
+    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        self.0.walk_ast(out)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _backend: &DB) -> QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+impl<T> QueryId for Kept<T> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<T: Query> Query for Kept<T> {
+    type SqlType = T::SqlType;
+}
+
+impl<T, Conn> RunQueryDsl<Conn> for Kept<T> {}
+
 /// A value bound to a [`Raw`] statement.
 #[derive(Debug, Clone)]
 pub enum Bind {
@@ -122,8 +157,24 @@ impl Raw {
     }
 }
 
-impl QueryFragment<Sql> for Raw {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sql>) -> QueryResult<()> {
+/// On the connection over both backends and on either one's own: a statement run on the
+/// backend's own connection has its SQL written once per run, not once per pass (see
+/// [`natively`](crate::db::natively)).
+impl<DB> QueryFragment<DB> for Raw
+where
+    DB: Backend
+        + HasSqlType<BigInt>
+        + HasSqlType<Integer>
+        + HasSqlType<Text>
+        + HasSqlType<Timestamp>
+        + HasSqlType<Date>,
+    i64: ToSql<BigInt, DB>,
+    i32: ToSql<Integer, DB>,
+    String: ToSql<Text, DB>,
+    NaiveDateTime: ToSql<Timestamp, DB>,
+    NaiveDate: ToSql<Date, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         let mut parts = self.sql.split('?');
         out.push_sql(parts.next().unwrap_or_default());
         for (bind, part) in self.binds.iter().zip(parts) {
@@ -171,8 +222,12 @@ impl<T: SqlType + TypedExpressionType> Expression for RawExpression<T> {
     type SqlType = T;
 }
 
-impl<T> QueryFragment<Sql> for RawExpression<T> {
-    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, Sql>) -> QueryResult<()> {
+impl<T, DB> QueryFragment<DB> for RawExpression<T>
+where
+    DB: Backend,
+    Raw: QueryFragment<DB>,
+{
+    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         self.raw.walk_ast(out)
     }
 }

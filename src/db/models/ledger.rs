@@ -9,7 +9,7 @@ use diesel::sql_types::{BigInt, Bool, Nullable, Timestamp};
 
 use super::members::{Balances, MemberRow};
 use crate::db::DbConnection;
-use crate::db::batch::{Bind, Raw, Sql};
+use crate::db::batch::{Bind, Kept, Raw, Sql};
 use crate::db::schema::{debts, events, ledger_entries, lot_links, lots, members, rules};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -33,8 +33,8 @@ pub struct EntryRow {
     pub redemption_id: Option<i64>,
 }
 
-/// A new entry. `None` is written as NULL (not as the column's default), so that several
-/// entries go in one statement on SQLite too.
+/// A new entry. `None` is written as NULL (not as the column's default), so that the insert's
+/// SQL is the same whichever values are missing, and several entries go in one statement.
 #[derive(Insertable)]
 #[diesel(table_name = ledger_entries, treat_none_as_default_value = false)]
 pub struct NewEntry<'a> {
@@ -89,20 +89,6 @@ pub fn insert_entry(conn: &mut DbConnection, new: &NewEntry<'_>) -> QueryResult<
         .get_result(conn)
 }
 
-/// Appends entries in one statement; returns their ids in the order given (ids rise in the
-/// order rows are inserted, on both backends).
-pub fn insert_entries(conn: &mut DbConnection, new: &[NewEntry<'_>]) -> QueryResult<Vec<i64>> {
-    let insert = diesel::insert_into(ledger_entries::table)
-        .values(new)
-        .returning(ledger_entries::id);
-    let mut ids: Vec<i64> = match conn {
-        DbConnection::Postgresql(pg) => insert.get_results(pg)?,
-        DbConnection::Sqlite(sqlite) => insert.get_results(sqlite)?,
-    };
-    ids.sort_unstable();
-    Ok(ids)
-}
-
 /// A credit's lot, before its entry has an id.
 pub struct CreditLot {
     pub points: i64,
@@ -114,7 +100,7 @@ pub struct CreditLot {
 /// Writes credits to a member: `entries`, `lots` (one per entry, in the same order) and the
 /// member's new `balances`; returns the member's row after. On PostgreSQL this is one
 /// statement, each lot finding its entry by its balance after (which rises from one credit to
-/// the next); on SQLite, three.
+/// the next); on SQLite, two per credit and the member's update.
 pub fn insert_credits(
     conn: &mut DbConnection,
     entries: &[NewEntry<'_>],
@@ -123,11 +109,13 @@ pub fn insert_credits(
     balances: &Balances,
 ) -> QueryResult<MemberRow> {
     debug_assert_eq!(entries.len(), lots.len());
-    let update = diesel::update(members::table.find(member_id))
-        .set(balances)
-        .returning(members::all_columns);
+    let update = Kept(
+        diesel::update(members::table.find(member_id))
+            .set(balances)
+            .returning(members::all_columns),
+    );
     match conn {
-        DbConnection::Postgresql(pg) => Credits {
+        DbConnection::Postgresql(pg) => Kept(Credits {
             entries: Box::new(
                 diesel::insert_into(ledger_entries::table)
                     .values(entries)
@@ -139,27 +127,30 @@ pub fn insert_credits(
                 .zip(lots)
                 .collect(),
             update: Box::new(update),
-        }
+        })
         .get_result(pg),
-        DbConnection::Sqlite(_) => {
-            let ids = insert_entries(conn, entries)?;
-            let lots: Vec<NewLot> = entries
-                .iter()
-                .zip(ids)
-                .zip(lots)
-                .map(|((entry, entry_id), lot)| NewLot {
-                    member_id: entry.member_id,
-                    entry_id,
-                    points: lot.points,
-                    remaining: lot.points,
-                    available_at: lot.available_at,
-                    expires_at: lot.expires_at,
-                    pending: lot.pending,
-                    created_at: entry.created_at,
-                })
-                .collect();
-            insert_lots(conn, &lots)?;
-            update.get_result(conn)
+        DbConnection::Sqlite(sqlite) => {
+            // A statement per row, each prepared once per connection: SQLite would prepare a
+            // multi-row insert anew every time, which costs more than a few kept ones.
+            for (entry, lot) in entries.iter().zip(lots) {
+                let entry_id = diesel::insert_into(ledger_entries::table)
+                    .values(entry)
+                    .returning(ledger_entries::id)
+                    .get_result(sqlite)?;
+                diesel::insert_into(lots::table)
+                    .values(NewLot {
+                        member_id: entry.member_id,
+                        entry_id,
+                        points: lot.points,
+                        remaining: lot.points,
+                        available_at: lot.available_at,
+                        expires_at: lot.expires_at,
+                        pending: lot.pending,
+                        created_at: entry.created_at,
+                    })
+                    .execute(sqlite)?;
+            }
+            update.get_result(sqlite)
         }
     }
 }
@@ -223,16 +214,6 @@ impl Query for Credits<'_> {
 }
 
 impl<Conn> RunQueryDsl<Conn> for Credits<'_> {}
-
-/// Adds lots in one statement.
-pub fn insert_lots(conn: &mut DbConnection, new: &[NewLot]) -> QueryResult<()> {
-    let insert = diesel::insert_into(lots::table).values(new);
-    match conn {
-        DbConnection::Postgresql(pg) => insert.execute(pg)?,
-        DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
-    };
-    Ok(())
-}
 
 /// A lot's insert, for a batch.
 pub fn lot_insert(new: NewLot) -> impl QueryFragment<Sql> {

@@ -8,6 +8,7 @@ use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 use super::api_keys::KeyState;
 use super::tiers::{Calendar, Sums, Term, sums_sql};
 use crate::db::batch::{Bind, Raw, RawExpression};
+use crate::db::natively;
 use crate::db::schema::{api_keys, members, programs};
 use crate::db::{DbConnection, lower};
 use crate::domain::MemberStatus;
@@ -241,7 +242,8 @@ pub fn find_for_view(
         i64,
         (Option<String>, Option<i32>),
     );
-    members::table
+    // Built once per backend: `as_select` is typed by the connection it runs on.
+    natively!(conn, |c| members::table
         .left_join(
             referrers.on(referrers
                 .field(members::id)
@@ -257,25 +259,25 @@ pub fn find_for_view(
             config_version,
             key_state,
         ))
-        .first::<Found>(conn)
-        .optional()
-        .map(|row| {
-            row.map(|(member, referrer, sums, config_version, state)| {
-                let (in_window, since_qualified, last_year) = sums;
-                MemberForView {
-                    member,
-                    referrer,
-                    sums: Sums {
-                        in_window,
-                        since_qualified,
-                        last_year,
-                        after: 0,
-                    },
-                    config_version,
-                    key: key.map(|_| state),
-                }
-            })
+        .first::<Found>(c))
+    .optional()
+    .map(|row| {
+        row.map(|(member, referrer, sums, config_version, state)| {
+            let (in_window, since_qualified, last_year) = sums;
+            MemberForView {
+                member,
+                referrer,
+                sums: Sums {
+                    in_window,
+                    since_qualified,
+                    last_year,
+                    after: 0,
+                },
+                config_version,
+                key: key.map(|_| state),
+            }
         })
+    })
 }
 
 /// The scopes (NULL once revoked) and the limit of the key bound to each `?`.
