@@ -446,6 +446,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    leaderboard_score_counts (leaderboard_id, period_key, grain, score_from, shard) {
+        leaderboard_id -> BigInt,
+        period_key -> Text,
+        grain -> Integer,
+        score_from -> BigInt,
+        shard -> Integer,
+        members -> BigInt,
+    }
+}
+
+diesel::table! {
     open_points (program_id, expires_at, shard) {
         program_id -> BigInt,
         expires_at -> Timestamp,
@@ -512,6 +523,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     challenge_progress,
     member_streaks,
     leaderboard_scores,
+    leaderboard_score_counts,
     open_points,
     engagement_counts,
 );

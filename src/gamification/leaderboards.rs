@@ -1,5 +1,7 @@
-//! Reading a leaderboard: the top N of a period, and a member's rank and neighbours. Each is a
-//! range of the scores' ranking index, so a read costs the same at 100 members or 100,000.
+//! Reading a leaderboard: the top N of a period, and a member's rank and neighbours. The top
+//! and the neighbours are ranges of the scores' ranking index; the size and a rank sum the
+//! members counted per score and block of scores (and count the member's ties), so a read
+//! costs about the same at 100 members or 100,000.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;

@@ -196,6 +196,20 @@ const CHECKS: &[Check] = &[
                HAVING SUM(stored) <> SUM(computed)",
     },
     Check {
+        what: "the members counted per leaderboard score or block of scores differ from the scores",
+        rows: "SELECT 'leaderboard ' || CAST(leaderboard_id AS TEXT) || ', period ' || period_key
+                      || ', scores from ' || CAST(score_from AS TEXT) || ' (' || CAST(grain AS TEXT) || ' wide)' AS subject,
+                      CAST(SUM(stored) AS BIGINT) AS stored, CAST(SUM(computed) AS BIGINT) AS computed
+               FROM (SELECT leaderboard_id, period_key, grain, score_from, members AS stored, 0 AS computed
+                     FROM leaderboard_score_counts
+                     UNION ALL
+                     SELECT leaderboard_id, period_key, 1, score, 0, 1 FROM leaderboard_scores
+                     UNION ALL
+                     SELECT leaderboard_id, period_key, 1024, score & -1024, 0, 1 FROM leaderboard_scores) kept
+               GROUP BY leaderboard_id, period_key, grain, score_from
+               HAVING SUM(stored) <> SUM(computed)",
+    },
+    Check {
         what: "an idempotency record of a points operation lacks its ledger entry",
         rows: "SELECT 'idempotency key ' || i.idempotency_key AS subject,
                       CAST(COALESCE(i.entry_id, 0) AS BIGINT) AS stored, CAST(0 AS BIGINT) AS computed

@@ -432,7 +432,13 @@ async fn the_tick_folds_the_report_rows_of_closed_connections_into_one() {
                  INSERT INTO engagement_counts (program_id, engagement, shard, members)
                    SELECT id, 'creator', 1, 3 FROM programs WHERE slug = 'coffee';
                  INSERT INTO engagement_counts (program_id, engagement, shard, members)
-                   SELECT id, 'creator', 2, -3 FROM programs WHERE slug = 'coffee';",
+                   SELECT id, 'creator', 2, -3 FROM programs WHERE slug = 'coffee';
+                 INSERT INTO leaderboard_score_counts
+                   (leaderboard_id, period_key, grain, score_from, shard, members)
+                   SELECT id, 'fold', 1024, 0, 1, 2 FROM game_elements WHERE slug = 'weekly-stars';
+                 INSERT INTO leaderboard_score_counts
+                   (leaderboard_id, period_key, grain, score_from, shard, members)
+                   SELECT id, 'fold', 1024, 0, 2, -2 FROM game_elements WHERE slug = 'weekly-stars';",
             )
             .unwrap();
         })
@@ -450,7 +456,9 @@ async fn the_tick_folds_the_report_rows_of_closed_connections_into_one() {
             }
             diesel::sql_query(
                 "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (
-                   SELECT shard FROM open_points UNION ALL SELECT shard FROM engagement_counts) s
+                   SELECT shard FROM open_points UNION ALL SELECT shard FROM engagement_counts
+                   UNION ALL SELECT shard FROM leaderboard_score_counts
+                   UNION ALL SELECT 1 FROM leaderboard_score_counts WHERE period_key = 'fold') s
                  WHERE shard IN (1, 2)",
             )
             .get_result::<Shards>(&mut **conn)
@@ -458,7 +466,10 @@ async fn the_tick_folds_the_report_rows_of_closed_connections_into_one() {
             .n
         })
         .await;
-    assert_eq!(live_shards, 0, "the rows of closed connections are folded");
+    assert_eq!(
+        live_shards, 0,
+        "the rows of closed connections are folded, and a count they left at 0 adds no row"
+    );
     assert_eq!(reports().await, before);
     app.assert_ledger_verifies().await;
 }

@@ -302,6 +302,9 @@ fn every_table_and_column_of_schema_rs_matches_the_migrated_database() {
         check_table!(conn, drift, leaderboard_scores as (i64, String, i64, i64, i64, NaiveDateTime): [
             leaderboard_id, period_key, member_id, score, reached_seq, updated_at
         ]),
+        check_table!(conn, drift, leaderboard_score_counts as (i64, String, i32, i64, i32, i64): [
+            leaderboard_id, period_key, grain, score_from, shard, members
+        ]),
         check_table!(conn, drift, open_points as (i64, NaiveDateTime, i32, i64): [
             program_id, expires_at, shard, points
         ]),

@@ -209,29 +209,35 @@ pub fn engagement_levels(conn: &mut DbConnection, program_id: i64) -> QueryResul
     .load(conn)
 }
 
-/// The report rows each PostgreSQL connection keeps for itself (shard = its backend pid):
-/// `(table, key column, value column)`.
-const SHARDED: [(&str, &str, &str); 2] = [
-    ("open_points", "expires_at", "points"),
-    ("engagement_counts", "engagement", "members"),
+/// The maintained rows each PostgreSQL connection keeps for itself (shard = its backend pid):
+/// `(table, key columns, value column)`.
+const SHARDED: [(&str, &str, &str); 3] = [
+    ("open_points", "program_id, expires_at", "points"),
+    ("engagement_counts", "program_id, engagement", "members"),
+    (
+        "leaderboard_score_counts",
+        "leaderboard_id, period_key, grain, score_from",
+        "members",
+    ),
 ];
 
-/// On PostgreSQL, folds the report rows of connections that have closed into shard 0, so a
-/// report sums few rows however many connections came and went. Rows of live connections are
-/// left alone, so no writer waits on this. SQLite keeps every row in shard 0.
+/// On PostgreSQL, folds the maintained rows of connections that have closed into shard 0, so a
+/// read sums few rows however many connections came and went; keys they left at 0 add no row.
+/// Rows of live connections are left alone, so no writer waits on this. SQLite keeps every row
+/// in shard 0.
 pub fn fold_closed_shards(conn: &mut DbConnection) -> QueryResult<()> {
     let DbConnection::Postgresql(pg) = conn else {
         return Ok(());
     };
-    for (table, key, value) in SHARDED {
+    for (table, keys, value) in SHARDED {
         diesel::sql_query(format!(
             "WITH closed AS (DELETE FROM {table} WHERE shard <> 0 \
                AND shard NOT IN (SELECT pid FROM pg_stat_activity) \
-               RETURNING program_id, {key}, {value}) \
-             INSERT INTO {table} (program_id, {key}, shard, {value}) \
-             SELECT program_id, {key}, 0, CAST(SUM({value}) AS BIGINT) FROM closed \
-             GROUP BY program_id, {key} \
-             ON CONFLICT (program_id, {key}, shard) \
+               RETURNING {keys}, {value}) \
+             INSERT INTO {table} ({keys}, shard, {value}) \
+             SELECT {keys}, 0, CAST(SUM({value}) AS BIGINT) FROM closed \
+             GROUP BY {keys} HAVING SUM({value}) <> 0 \
+             ON CONFLICT ({keys}, shard) \
              DO UPDATE SET {value} = {table}.{value} + EXCLUDED.{value}"
         ))
         .execute(pg)?;

@@ -1,9 +1,12 @@
 //! Leaderboard scores: one row per leaderboard, period and member, ordered by the index
-//! `(leaderboard_id, period_key, score DESC, reached_seq, member_id)`. Every read here is a
-//! range of that index: the top N, a rank (a count of the rows before a member), neighbours.
+//! `(leaderboard_id, period_key, score DESC, reached_seq, member_id)`. The top N and a member's
+//! neighbours are ranges of that index. The size and a rank are sums of
+//! `leaderboard_score_counts`, the members per score and per block of scores that triggers keep
+//! in the transaction that moves a score (migration 000013), plus the ties counted on the index.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
 
 use crate::db::DbConnection;
 use crate::db::batch::{Bind, Raw};
@@ -84,16 +87,6 @@ pub fn lower(
     )
 }
 
-fn period(
-    leaderboard_id: i64,
-    period_key: &str,
-) -> scores::BoxedQuery<'_, <DbConnection as diesel::Connection>::Backend> {
-    scores::table
-        .filter(scores::leaderboard_id.eq(leaderboard_id))
-        .filter(scores::period_key.eq(period_key))
-        .into_boxed()
-}
-
 /// The first `limit` members of a period, best first.
 pub fn top(
     conn: &mut DbConnection,
@@ -132,35 +125,62 @@ pub fn of_member(
         .optional()
 }
 
-/// How many members a period ranks.
-pub fn size(conn: &mut DbConnection, leaderboard_id: i64, period_key: &str) -> QueryResult<i64> {
-    period(leaderboard_id, period_key).count().get_result(conn)
+/// The width of a block of scores in `leaderboard_score_counts`, as the migration's triggers
+/// keep it: a block's row counts the scores `[from, from + BLOCK)`, `from` a multiple of it.
+const BLOCK: i64 = 1024;
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
 }
 
-/// The member's rank: one more than the rows ordered before it (a higher score, or the same
-/// score reached earlier).
+/// How many members a period ranks: the sum of its blocks.
+pub fn size(conn: &mut DbConnection, leaderboard_id: i64, period_key: &str) -> QueryResult<i64> {
+    diesel::sql_query(format!(
+        "SELECT CAST(COALESCE(SUM(members), 0) AS BIGINT) AS n FROM leaderboard_score_counts \
+         WHERE leaderboard_id = $1 AND period_key = $2 AND grain = {BLOCK}"
+    ))
+    .bind::<BigInt, _>(leaderboard_id)
+    .bind::<Text, _>(period_key)
+    .get_result::<Count>(conn)
+    .map(|count| count.n)
+}
+
+/// The member's rank: one more than the members ordered before it. Those with a higher score
+/// are the blocks above the member's block and the scores above its own inside that block;
+/// those with the same score reached it earlier (or at once with a lower id). One statement,
+/// so the counts and the index are read in one snapshot.
 pub fn rank(
     conn: &mut DbConnection,
     leaderboard_id: i64,
     period_key: &str,
     me: &Standing,
 ) -> QueryResult<i64> {
-    let higher: i64 = period(leaderboard_id, period_key)
-        .filter(scores::score.gt(me.score))
-        .count()
-        .get_result(conn)?;
-    let earlier: i64 = period(leaderboard_id, period_key)
-        .filter(scores::score.eq(me.score))
-        .filter(
-            scores::reached_seq
-                .lt(me.reached_seq)
-                .or(scores::reached_seq
-                    .eq(me.reached_seq)
-                    .and(scores::member_id.lt(me.member_id))),
-        )
-        .count()
-        .get_result(conn)?;
-    Ok(higher + earlier + 1)
+    let block_start = me.score & !(BLOCK - 1);
+    let block_end = me.score | (BLOCK - 1);
+    diesel::sql_query(format!(
+        "SELECT CAST(1 \
+           + COALESCE((SELECT SUM(members) FROM leaderboard_score_counts \
+                       WHERE leaderboard_id = $1 AND period_key = $2 AND grain = {BLOCK} \
+                         AND score_from > $3), 0) \
+           + COALESCE((SELECT SUM(members) FROM leaderboard_score_counts \
+                       WHERE leaderboard_id = $1 AND period_key = $2 AND grain = 1 \
+                         AND score_from > $4 AND score_from <= $5), 0) \
+           + (SELECT COUNT(*) FROM leaderboard_scores \
+              WHERE leaderboard_id = $1 AND period_key = $2 AND score = $4 \
+                AND (reached_seq < $6 OR (reached_seq = $6 AND member_id < $7))) \
+         AS BIGINT) AS n"
+    ))
+    .bind::<BigInt, _>(leaderboard_id)
+    .bind::<Text, _>(period_key)
+    .bind::<BigInt, _>(block_start)
+    .bind::<BigInt, _>(me.score)
+    .bind::<BigInt, _>(block_end)
+    .bind::<BigInt, _>(me.reached_seq)
+    .bind::<BigInt, _>(me.member_id)
+    .get_result::<Count>(conn)
+    .map(|count| count.n)
 }
 
 /// Up to `n` members ranked just before `me`, nearest last (in rank order).

@@ -1,0 +1,4 @@
+DROP TRIGGER leaderboard_scores_counts_update;
+DROP TRIGGER leaderboard_scores_counts_delete;
+DROP TRIGGER leaderboard_scores_counts_insert;
+DROP TABLE leaderboard_score_counts;
