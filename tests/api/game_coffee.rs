@@ -406,6 +406,147 @@ async fn coffee_weekly_stars_ranks_members_and_ties_go_to_whoever_got_there_firs
     app.assert_ledger_verifies().await;
 }
 
+/// Each scored member's score and rank counted by hand from the stored scores of the period
+/// `key`: one more than the members with a higher score or the same score reached earlier.
+async fn ranks_by_hand(app: &TestApp, key: &str) -> Vec<(String, i64, i64)> {
+    use diesel::prelude::*;
+    use fidelio::db::schema::{leaderboard_scores as scores, members};
+    let key = key.to_owned();
+    let rows: Vec<(String, i64, i64, i64)> = app
+        .with_db(move |conn| {
+            scores::table
+                .inner_join(members::table)
+                .filter(scores::period_key.eq(key))
+                .select((
+                    members::external_id,
+                    scores::score,
+                    scores::reached_seq,
+                    scores::member_id,
+                ))
+                .load(&mut **conn)
+                .unwrap()
+        })
+        .await;
+    let before = |a: &(String, i64, i64, i64), b: &(String, i64, i64, i64)| {
+        (-a.1, a.2, a.3) < (-b.1, b.2, b.3)
+    };
+    rows.iter()
+        .map(|me| {
+            let ahead = rows.iter().filter(|other| before(other, me)).count();
+            (me.0.clone(), me.1, ahead as i64 + 1)
+        })
+        .collect()
+}
+
+/// The weekly board's size and every scored member's rank, as an admin reads them, equal the
+/// count by hand; returns the scores it ranks.
+async fn assert_ranks_counted_by_hand(app: &TestApp) -> Vec<i64> {
+    let standings = "/v1/admin/programs/coffee/leaderboards/weekly-stars/standings";
+    let (_, board) = app.admin_call(Method::GET, standings, None).await;
+    let key = board["period"]["key"].as_str().unwrap().to_owned();
+    let expected = ranks_by_hand(app, &key).await;
+    assert_eq!(board["members"], expected.len());
+    for (member, _, rank) in &expected {
+        let path = format!("{standings}?member={member}");
+        let (_, view) = app.admin_call(Method::GET, &path, None).await;
+        assert_eq!(view["me"]["rank"], *rank, "{member}: {view}");
+        assert_eq!(view["members"], expected.len());
+    }
+    let mut top: Vec<(i64, String)> = expected.iter().map(|(m, _, r)| (*r, m.clone())).collect();
+    top.sort();
+    top.truncate(10);
+    let shown: Vec<(i64, String)> = board["top"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["rank"].as_i64().unwrap(),
+                e["member"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(shown, top);
+    expected.iter().map(|(_, score, _)| *score).collect()
+}
+
+/// How many blocks of 1,024 scores (what the kept counts sum first) `scores` fall in, and
+/// whether two are tied.
+fn blocks_and_ties(scores: &[i64]) -> (usize, bool) {
+    let blocks: std::collections::BTreeSet<i64> =
+        scores.iter().map(|s| s.div_euclid(1024)).collect();
+    let distinct: std::collections::BTreeSet<&i64> = scores.iter().collect();
+    (blocks.len(), distinct.len() < scores.len())
+}
+
+#[tokio::test]
+async fn coffee_weekly_stars_ranks_and_size_match_a_count_by_hand_through_ties_refunds_and_edits() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    let members = [
+        "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10", "m11", "m12",
+    ];
+    for member in members {
+        app.enrol(&shop, member).await;
+    }
+    // Scores in several blocks of 1,024, some tied, some reached again later.
+    let buys = [
+        ("m1", "1030.00"),
+        ("m2", "1020.00"),
+        ("m3", "1030.00"),
+        ("m4", "5.00"),
+        ("m5", "5.00"),
+        ("m6", "2100.00"),
+        ("m7", "1024.00"),
+        ("m8", "1023.00"),
+        ("m9", "5.00"),
+        ("m10", "2047.00"),
+        ("m4", "1025.00"),
+        ("m2", "10.00"),
+    ];
+    for (i, (member, amount)) in buys.iter().enumerate() {
+        let mut event = purchase(&format!("p{i}"), member, amount);
+        event["order_id"] = json!(format!("o{i}"));
+        app.event(&shop, event).await;
+    }
+    let scores = assert_ranks_counted_by_hand(&app).await;
+    assert_eq!(scores.len(), 10);
+    let (blocks, tied) = blocks_and_ties(&scores);
+    assert!(blocks >= 3 && tied, "{scores:?}");
+
+    // Refunds lower scores, one to what the badge gave alone.
+    for (id, member, amount, order) in [
+        ("r1", "m1", "10.00", "o0"),
+        ("r2", "m6", "60.00", "o5"),
+        ("r3", "m3", "1030.00", "o2"),
+    ] {
+        app.event(&shop, json!({"type": "refund", "id": id, "member": member, "amount": amount, "order_id": order}))
+            .await;
+    }
+    assert_eq!(assert_ranks_counted_by_hand(&app).await.len(), 10);
+
+    // Scores rewritten and removed by hand (an operator's repair) keep the counts too: a score
+    // moved below zero, one onto another's, one deleted.
+    app.with_db(|conn| {
+        diesel::connection::SimpleConnection::batch_execute(
+            &mut **conn,
+            "UPDATE leaderboard_scores SET score = -7
+               WHERE member_id = (SELECT id FROM members WHERE external_id = 'm9');
+             UPDATE leaderboard_scores SET score = (SELECT s.score FROM leaderboard_scores s
+               JOIN members m ON m.id = s.member_id WHERE m.external_id = 'm7')
+               WHERE member_id = (SELECT id FROM members WHERE external_id = 'm10');
+             DELETE FROM leaderboard_scores
+               WHERE member_id = (SELECT id FROM members WHERE external_id = 'm5');",
+        )
+        .unwrap();
+    })
+    .await;
+    let scores = assert_ranks_counted_by_hand(&app).await;
+    assert_eq!(scores.len(), 9);
+    assert!(scores.contains(&-7), "{scores:?}");
+    app.assert_ledger_verifies().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn coffee_concurrent_purchases_completing_star_dash_pay_the_bonus_exactly_once() {
     let app = TestApp::spawn().await;
