@@ -95,6 +95,8 @@ pub struct CompiledLeaderboard {
     pub size: u32,
     pub metric: CompiledMetric,
     pub period: CompiledPeriod,
+    /// As the admin defined it: what a read shows of it (description, metric).
+    pub definition: LeaderboardDefinition,
 }
 
 impl LeaderboardDefinition {
@@ -149,6 +151,7 @@ impl LeaderboardDefinition {
             size: self.size,
             metric,
             period,
+            definition: self.clone(),
         })
     }
 }

@@ -8,15 +8,12 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::elements;
 use crate::db::DbConnection;
 use crate::db::models::leaderboards::{self as rows, Standing};
 use crate::engine::activity::Measure;
 use crate::engine::event::ItemFilter;
 use crate::engine::game::GameConfig;
-use crate::engine::leaderboards::{
-    CompiledLeaderboard, CompiledPeriod, LeaderboardDefinition, LeaderboardMetric,
-};
+use crate::engine::leaderboards::{CompiledLeaderboard, CompiledPeriod, LeaderboardMetric};
 use crate::engine::windows::{CompiledWindow, WindowRef};
 use crate::error::{AppError, AppResult};
 use crate::programs::Program;
@@ -102,7 +99,6 @@ pub fn read(
         .iter()
         .find(|b| b.slug == slug)
         .ok_or_else(not_found)?;
-    let definition = elements::require::<LeaderboardDefinition>(conn, program.id, slug)?.definition;
     let period = match key {
         Some(key) => {
             if key.is_empty() || key.len() > 32 {
@@ -139,49 +135,50 @@ pub fn read(
         score: score(s.score),
         you: matches!(reader, Reader::Member(id) if id == s.member_id),
     };
-    let top: Vec<Entry> = rows::top(conn, board.id, &period.key, i64::from(board.size))?
+    let standings = rows::read(
+        conn,
+        board.id,
+        &period.key,
+        i64::from(board.size),
+        viewer,
+        NEIGHBOURS,
+    )?;
+    let top = standings
+        .top
         .iter()
         .enumerate()
         .map(|(i, s)| entry(i as i64 + 1, s))
         .collect();
-    let members = rows::size(conn, board.id, &period.key)?;
-    let me = match viewer {
-        None => None,
-        Some(member_id) => Some(
-            match rows::of_member(conn, board.id, &period.key, member_id)? {
-                None => OwnStanding {
-                    rank: None,
-                    score: score(0),
-                    neighbours: Vec::new(),
-                },
-                Some(mine) => {
-                    let rank = rows::rank(conn, board.id, &period.key, &mine)?;
-                    let before = rows::before(conn, board.id, &period.key, &mine, NEIGHBOURS)?;
-                    let after = rows::after(conn, board.id, &period.key, &mine, NEIGHBOURS)?;
-                    let first = rank - before.len() as i64;
-                    let neighbours = before
-                        .iter()
-                        .chain(std::iter::once(&mine))
-                        .chain(after.iter())
-                        .enumerate()
-                        .map(|(i, s)| entry(first + i as i64, s))
-                        .collect();
-                    OwnStanding {
-                        rank: Some(rank),
-                        score: score(mine.score),
-                        neighbours,
-                    }
-                }
-            },
-        ),
-    };
+    let me = viewer.map(|_| match &standings.own {
+        None => OwnStanding {
+            rank: None,
+            score: score(0),
+            neighbours: Vec::new(),
+        },
+        Some(own) => {
+            let first = own.rank - own.before.len() as i64;
+            let neighbours = own
+                .before
+                .iter()
+                .chain(std::iter::once(&own.standing))
+                .chain(own.after.iter())
+                .enumerate()
+                .map(|(i, s)| entry(first + i as i64, s))
+                .collect();
+            OwnStanding {
+                rank: Some(own.rank),
+                score: score(own.standing.score),
+                neighbours,
+            }
+        }
+    });
     Ok(LeaderboardView {
         slug: board.slug.clone(),
         name: board.name.clone(),
-        description: definition.description,
-        metric: definition.metric,
+        description: board.definition.description.clone(),
+        metric: board.definition.metric.clone(),
         period,
-        members,
+        members: standings.size,
         top,
         me,
     })
