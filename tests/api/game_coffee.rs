@@ -438,24 +438,39 @@ async fn ranks_by_hand(app: &TestApp, key: &str) -> Vec<(String, i64, i64)> {
         .collect()
 }
 
-/// The weekly board's size and every scored member's rank, as an admin reads them, equal the
-/// count by hand; returns the scores it ranks.
+/// The weekly board's size, and every scored member's rank, score and neighbours (the top and
+/// the bottom member with fewer), as an admin reads them, equal the count by hand; returns the
+/// scores it ranks.
 async fn assert_ranks_counted_by_hand(app: &TestApp) -> Vec<i64> {
     let standings = "/v1/admin/programs/coffee/leaderboards/weekly-stars/standings";
     let (_, board) = app.admin_call(Method::GET, standings, None).await;
     let key = board["period"]["key"].as_str().unwrap().to_owned();
     let expected = ranks_by_hand(app, &key).await;
     assert_eq!(board["members"], expected.len());
-    for (member, _, rank) in &expected {
+    for (member, score, rank) in &expected {
         let path = format!("{standings}?member={member}");
         let (_, view) = app.admin_call(Method::GET, &path, None).await;
         assert_eq!(view["me"]["rank"], *rank, "{member}: {view}");
+        assert_eq!(view["me"]["score"], *score, "{member}: {view}");
         assert_eq!(view["members"], expected.len());
+        let mut near: Vec<(i64, String)> = expected
+            .iter()
+            .filter(|(_, _, r)| (r - rank).abs() <= 2)
+            .map(|(m, _, r)| (*r, m.clone()))
+            .collect();
+        near.sort();
+        assert_eq!(ranked(&view["me"]["neighbours"]), near, "{member}: {view}");
     }
     let mut top: Vec<(i64, String)> = expected.iter().map(|(m, _, r)| (*r, m.clone())).collect();
     top.sort();
     top.truncate(10);
-    let shown: Vec<(i64, String)> = board["top"]
+    assert_eq!(ranked(&board["top"]), top);
+    expected.iter().map(|(_, score, _)| *score).collect()
+}
+
+/// The rank and member of each entry of a list.
+fn ranked(entries: &Value) -> Vec<(i64, String)> {
+    entries
         .as_array()
         .unwrap()
         .iter()
@@ -465,9 +480,20 @@ async fn assert_ranks_counted_by_hand(app: &TestApp) -> Vec<i64> {
                 e["member"].as_str().unwrap().to_owned(),
             )
         })
-        .collect();
-    assert_eq!(shown, top);
-    expected.iter().map(|(_, score, _)| *score).collect()
+        .collect()
+}
+
+/// A member without a score in the weekly board's period (`query` names both) has no rank and
+/// no neighbours; returns the board.
+async fn assert_unranked(app: &TestApp, query: &str) -> Value {
+    let path = format!("/v1/admin/programs/coffee/leaderboards/weekly-stars/standings?{query}");
+    let (_, view) = app.admin_call(Method::GET, &path, None).await;
+    assert_eq!(
+        view["me"],
+        json!({"rank": null, "score": 0, "neighbours": []}),
+        "{query}: {view}"
+    );
+    view
 }
 
 /// How many blocks of 1,024 scores (what the kept counts sum first) `scores` fall in, and
@@ -511,6 +537,9 @@ async fn coffee_weekly_stars_ranks_and_size_match_a_count_by_hand_through_ties_r
     }
     let scores = assert_ranks_counted_by_hand(&app).await;
     assert_eq!(scores.len(), 10);
+    assert_unranked(&app, "member=m11").await;
+    let empty = assert_unranked(&app, "period=2000-W01&member=m1").await;
+    assert_eq!((&empty["members"], &empty["top"]), (&json!(0), &json!([])));
     let (blocks, tied) = blocks_and_ties(&scores);
     assert!(blocks >= 3 && tied, "{scores:?}");
 

@@ -42,6 +42,11 @@ fn ceilings(backend: Backend) -> Ceilings {
 /// sums and its program's configuration version in one statement, its streaks in another.
 const OWN_READ: u64 = 2;
 
+/// A member's leaderboard read (`GET /v1/me/leaderboards/{slug}`), on both backends: the
+/// member, its program, then the board's size, top, and the member's rank and neighbours in
+/// one statement (9 before, one per count and range).
+const LEADERBOARD_READ: u64 = 3;
+
 // Measured (2026-12-03): a purchase sends 7 on PostgreSQL (BEGIN; the member's lock, which
 // also reads the key's state; the event's insert, which also finds a re-post; the state read;
 // the ledger entries, their lots and the member's balances in one statement; the rest in one
@@ -229,4 +234,47 @@ async fn a_redemption_and_an_adjustment_send_a_bounded_number_of_statements() {
         "an adjustment sends {adjust} statements; at most {adjust_ceiling}"
     );
     app.assert_ledger_verifies().await;
+}
+
+async fn read_board(app: &TestApp, token: &str) {
+    let response = app
+        .request(Method::GET, "/v1/me/leaderboards/weekly-stars")
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    let board = body(response).await;
+    assert_eq!(
+        board["me"]["neighbours"].as_array().unwrap().len(),
+        5,
+        "{board}"
+    );
+}
+
+#[tokio::test]
+async fn a_leaderboard_read_sends_one_statement_for_the_board() {
+    let app = TestApp::spawn().await;
+    let shop = app.configured_shop(coffee::config()).await;
+    // Five members tied on one score: the middle one has two neighbours on each side.
+    for (n, member) in ["ana", "ben", "cat", "dov", "eli"].into_iter().enumerate() {
+        app.enrol(&shop, member).await;
+        app.event(
+            &shop,
+            json!({"type": "purchase", "id": format!("p{n}"), "member": member,
+                   "amount": "10.00", "payment": "card"}),
+        )
+        .await;
+    }
+    let token = app.member_token(&shop, "cat").await;
+    // The first read warms the caches; the least of three leaves out a liveness ping.
+    read_board(&app, &token).await;
+    let mut fewest = u64::MAX;
+    for _ in 0..3 {
+        fewest = fewest.min(statements_of(&app, read_board(&app, &token)).await);
+    }
+    assert!(
+        fewest <= LEADERBOARD_READ,
+        "a leaderboard read sends {fewest} statements; at most {LEADERBOARD_READ}"
+    );
 }
