@@ -109,7 +109,9 @@ const AFTER: i32 = 4;
 /// - the top: the first `{top}` entries of the ranking index;
 /// - the member's own row (from `me`, empty without a score), its rank in `n`: one more than
 ///   the blocks above its block, the scores above its own inside that block, and its ties that
-///   reached the score earlier (or at once with a lower id);
+///   reached the score earlier (or at once with a lower id). The scores above inside the block
+///   are summed from the nearer end: those above it in the block's upper half, else the block
+///   less those up to it, so at most 512 scores are read;
 /// - before it: its ties ranked earlier, and the scores just above (the nearest `{near}` of each,
 ///   so up to twice as many as shown; the caller keeps the nearest);
 /// - after it: its ties ranked later, and the scores just below.
@@ -142,9 +144,17 @@ const READ: &str = "WITH me AS (\
      + COALESCE((SELECT SUM(members) FROM leaderboard_score_counts \
                  WHERE leaderboard_id = ? AND period_key = ? AND grain = 1024 \
                    AND score_from > (me.score & -1024)), 0) \
-     + COALESCE((SELECT SUM(members) FROM leaderboard_score_counts \
-                 WHERE leaderboard_id = ? AND period_key = ? AND grain = 1 \
-                   AND score_from > me.score AND score_from <= (me.score | 1023)), 0) \
+     + CASE WHEN (me.score & 1023) >= 512 \
+       THEN COALESCE((SELECT SUM(members) FROM leaderboard_score_counts \
+                      WHERE leaderboard_id = ? AND period_key = ? AND grain = 1 \
+                        AND score_from > me.score AND score_from <= (me.score | 1023)), 0) \
+       ELSE COALESCE((SELECT SUM(members) FROM leaderboard_score_counts \
+                      WHERE leaderboard_id = ? AND period_key = ? AND grain = 1024 \
+                        AND score_from = (me.score & -1024)), 0) \
+          - COALESCE((SELECT SUM(members) FROM leaderboard_score_counts \
+                      WHERE leaderboard_id = ? AND period_key = ? AND grain = 1 \
+                        AND score_from >= (me.score & -1024) AND score_from <= me.score), 0) \
+       END \
      + (SELECT COUNT(*) FROM leaderboard_scores t \
         WHERE t.leaderboard_id = ? AND t.period_key = ? AND t.score = me.score \
           AND (t.reached_seq, t.member_id) < (me.reached_seq, me.member_id)) AS BIGINT), \
@@ -204,8 +214,8 @@ pub fn read(
     };
     let mut binds = board().to_vec();
     binds.push(Bind::MaybeBigInt(member_id));
-    // The size, the top, the rank's three counts and the neighbours' four ranges.
-    for _ in 0..9 {
+    // The size, the top, the rank's five counts and the neighbours' four ranges.
+    for _ in 0..11 {
         binds.extend(board());
     }
     let sql = READ
