@@ -44,7 +44,7 @@ const OWN_READ: u64 = 2;
 
 /// A member's leaderboard read (`GET /v1/me/leaderboards/{slug}`), on both backends: the
 /// member, its program, then the board's size, top, and the member's rank and neighbours in
-/// one statement (9 before, one per count and range).
+/// one statement (up to 11 before: one per count and range, and the element's definition).
 const LEADERBOARD_READ: u64 = 3;
 
 // Measured (2026-12-03): a purchase sends 7 on PostgreSQL (BEGIN; the member's lock, which
