@@ -28,14 +28,17 @@ UNION ALL
 SELECT leaderboard_id, period_key, 1024, score & -1024, 0, COUNT(*) FROM leaderboard_scores
 GROUP BY leaderboard_id, period_key, score & -1024;
 
--- New scores once per statement (a bulk load ranks thousands in one), removed ones likewise.
-CREATE FUNCTION fidelio_scores_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+-- New scores count once per statement (a bulk load ranks thousands in one), removed ones are
+-- taken off likewise: `changed` is the statement's inserted or deleted rows.
+CREATE FUNCTION fidelio_scores_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    direction BIGINT := CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
 BEGIN
     INSERT INTO leaderboard_score_counts (leaderboard_id, period_key, grain, score_from, shard, members)
-    SELECT leaderboard_id, period_key, 1, score, pg_backend_pid(), COUNT(*) FROM inserted
+    SELECT leaderboard_id, period_key, 1, score, pg_backend_pid(), direction * COUNT(*) FROM changed
     GROUP BY leaderboard_id, period_key, score
     UNION ALL
-    SELECT leaderboard_id, period_key, 1024, score & -1024, pg_backend_pid(), COUNT(*) FROM inserted
+    SELECT leaderboard_id, period_key, 1024, score & -1024, pg_backend_pid(), direction * COUNT(*) FROM changed
     GROUP BY leaderboard_id, period_key, score & -1024
     ON CONFLICT (leaderboard_id, period_key, grain, score_from, shard)
     DO UPDATE SET members = leaderboard_score_counts.members + EXCLUDED.members;
@@ -43,23 +46,9 @@ BEGIN
 END
 $$;
 CREATE TRIGGER leaderboard_scores_inserted_counts AFTER INSERT ON leaderboard_scores
-    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION fidelio_scores_inserted();
-
-CREATE FUNCTION fidelio_scores_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO leaderboard_score_counts (leaderboard_id, period_key, grain, score_from, shard, members)
-    SELECT leaderboard_id, period_key, 1, score, pg_backend_pid(), -COUNT(*) FROM deleted
-    GROUP BY leaderboard_id, period_key, score
-    UNION ALL
-    SELECT leaderboard_id, period_key, 1024, score & -1024, pg_backend_pid(), -COUNT(*) FROM deleted
-    GROUP BY leaderboard_id, period_key, score & -1024
-    ON CONFLICT (leaderboard_id, period_key, grain, score_from, shard)
-    DO UPDATE SET members = leaderboard_score_counts.members + EXCLUDED.members;
-    RETURN NULL;
-END
-$$;
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION fidelio_scores_counted();
 CREATE TRIGGER leaderboard_scores_deleted_counts AFTER DELETE ON leaderboard_scores
-    REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION fidelio_scores_deleted();
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION fidelio_scores_counted();
 
 -- A score that moves (raised or lowered by an event) moves its member's count, once per row
 -- (an update trigger naming columns cannot have a transition table). A score never moves to
