@@ -95,8 +95,9 @@ pub struct CompiledLeaderboard {
     pub size: u32,
     pub metric: CompiledMetric,
     pub period: CompiledPeriod,
-    /// As the admin defined it: what a read shows of it (description, metric).
-    pub definition: LeaderboardDefinition,
+    /// What a read shows besides the name: the description, and the metric as defined.
+    pub description: Option<String>,
+    pub shown_metric: LeaderboardMetric,
 }
 
 impl LeaderboardDefinition {
@@ -151,7 +152,8 @@ impl LeaderboardDefinition {
             size: self.size,
             metric,
             period,
-            definition: self.clone(),
+            description: self.description.clone(),
+            shown_metric: self.metric.clone(),
         })
     }
 }

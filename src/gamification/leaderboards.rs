@@ -175,8 +175,8 @@ pub fn read(
     Ok(LeaderboardView {
         slug: board.slug.clone(),
         name: board.name.clone(),
-        description: board.definition.description.clone(),
-        metric: board.definition.metric.clone(),
+        description: board.description.clone(),
+        metric: board.shown_metric.clone(),
         period,
         members: standings.size,
         top,
