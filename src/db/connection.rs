@@ -11,7 +11,10 @@ use diesel::connection::{
     Instrumentation, InstrumentationEvent, SimpleConnection, TransactionManager,
 };
 use diesel::r2d2::{Error as PoolError, ManageConnection, R2D2Connection};
-use diesel::{Connection, ConnectionError, PgConnection, SqliteConnection};
+use diesel::{
+    Connection, ConnectionError, PgConnection, QueryResult, QueryableByName, RunQueryDsl,
+    SqliteConnection, sql_query,
+};
 
 use super::group_commit::GroupWriter;
 use super::health::{Health, NoConnection, is_connection_lost};
@@ -24,13 +27,15 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
-/// SQLite settings applied to every connection: WAL so readers never wait for the writer,
-/// foreign keys on, a busy timeout for other processes' writers, and `synchronous=FULL`
-/// because this is a ledger: an acknowledged write must survive a crash.
+/// SQLite settings applied to every connection: foreign keys on, a busy timeout for other
+/// connections' writers, and `synchronous=FULL` because this is a ledger: an acknowledged write
+/// must survive a crash. WAL, so readers never wait for the writer, is set by `use_wal`.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000;
-PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
 PRAGMA foreign_keys = ON;";
+
+/// The busy timeout above, for the one step SQLite does not wait on by itself.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A pooled connection, with the writer that this process's SQLite writes go through.
 pub struct DbConn {
@@ -184,7 +189,48 @@ fn open_sqlite(path: &Path) -> Result<SqliteConnection, PoolError> {
     let mut conn = SqliteConnection::establish(path).map_err(PoolError::ConnectionError)?;
     conn.batch_execute(SQLITE_PRAGMAS)
         .map_err(PoolError::QueryError)?;
+    use_wal(&mut conn).map_err(PoolError::QueryError)?;
     Ok(conn)
+}
+
+#[derive(QueryableByName)]
+struct JournalMode {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    journal_mode: String,
+}
+
+/// Puts the file in WAL mode unless it already is. WAL is kept in the file, so this converts it
+/// once, on its first connection. A new connection does not know the file's mode until it has
+/// read it, and `PRAGMA journal_mode = WAL` run before that needs the file to itself without
+/// waiting for it (SQLite runs no busy handler there): it failed at once with "database is
+/// locked" while the last connection of another process checkpointed on closing. So the mode
+/// is read first, a read that waits like any other, and a conversion is retried until the
+/// busy timeout.
+fn use_wal(conn: &mut SqliteConnection) -> QueryResult<()> {
+    let mode = |conn: &mut SqliteConnection, pragma: &str| {
+        sql_query(pragma)
+            .get_result::<JournalMode>(conn)
+            .map(|m| m.journal_mode.eq_ignore_ascii_case("wal"))
+    };
+    conn.batch_execute("SELECT 1 FROM sqlite_schema LIMIT 1")?;
+    if mode(conn, "PRAGMA journal_mode")? {
+        return Ok(());
+    }
+    let deadline = Instant::now() + SQLITE_BUSY_TIMEOUT;
+    loop {
+        match mode(conn, "PRAGMA journal_mode = WAL") {
+            Ok(true) => return Ok(()),
+            Ok(false) | Err(_) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Ok(false) => {
+                return Err(diesel::result::Error::QueryBuilderError(
+                    "the SQLite file cannot be put in WAL mode".into(),
+                ));
+            }
+            Err(error) => return Err(error),
+        }
+    }
 }
 
 /// r2d2 logs each failed attempt to open a connection as an error: four times a second per
