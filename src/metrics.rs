@@ -1,4 +1,4 @@
-//! Metrics beyond the per-route request counters: the connection pool, the statements it
+//! Metrics beyond the request counts of `api::observe`: the connection pool, the statements it
 //! sent and the process's memory, read when scraped.
 
 use prometheus::core::{Collector, Desc};

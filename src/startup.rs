@@ -3,16 +3,15 @@
 use std::net::TcpListener;
 
 use actix_web::dev::Server;
-use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpMessage, HttpServer, web};
-use actix_web_prom::PrometheusMetricsBuilder;
+use actix_web::{App, HttpServer, web};
 use anyhow::Context;
-use tracing_actix_web::{RequestId, TracingLogger};
+use prometheus::Registry;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::api::observe::HttpMetrics;
 use crate::api::unmatched::{self, RouteTable};
 use crate::api::{self, ApiDoc};
 use crate::auth::jwt::TokenKeys;
@@ -110,17 +109,11 @@ fn server(
     state: web::Data<AppState>,
     serve: &ServeArgs,
 ) -> anyhow::Result<Server> {
-    let prometheus = PrometheusMetricsBuilder::new("fidelio")
-        .mask_unmatched_patterns("UNMATCHED")
-        .build()
-        .map_err(|e| anyhow::anyhow!("cannot set up metrics: {e}"))?;
-    prometheus
-        .registry
-        .register(Box::new(PoolCollector::new(state.db.clone())?))?;
-    prometheus
-        .registry
-        .register(Box::new(MemoryCollector::new()?))?;
-    let registry = web::Data::new(prometheus.registry.clone());
+    let registry = Registry::new();
+    let http_metrics = web::Data::new(HttpMetrics::register(&registry)?);
+    registry.register(Box::new(PoolCollector::new(state.db.clone())?))?;
+    registry.register(Box::new(MemoryCollector::new()?))?;
+    let registry = web::Data::new(registry);
     let drain = web::Data::new(Drain::default());
     let app_drain = drain.clone();
     let mut server = HttpServer::new(move || {
@@ -130,6 +123,7 @@ fn server(
                 .openapi(ApiDoc::openapi())
                 .app_data(state.clone())
                 .app_data(registry.clone())
+                .app_data(http_metrics.clone())
                 .app_data(app_drain.clone())
                 .app_data(web::PayloadConfig::new(api::json::MAX_BODY))
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
@@ -153,9 +147,7 @@ fn server(
             .wrap(from_fn(unmatched::head_as_get))
             .wrap(from_fn(unmatched::refuse_nul_in_path))
             .wrap(from_fn(api::rate_limit::send_usage))
-            .wrap(prometheus.clone())
-            .wrap(from_fn(echo_request_id))
-            .wrap(TracingLogger::default())
+            .wrap(from_fn(api::observe::observe))
             .wrap(from_fn(shutdown::track))
     })
     .listen(listener)?
@@ -168,19 +160,4 @@ fn server(
         server = server.workers(workers.max(1));
     }
     Ok(server.run())
-}
-
-/// Returns the request id (also in every log line of the request) as `X-Request-Id`.
-async fn echo_request_id(
-    req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
-) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
-    let id = req.extensions().get::<RequestId>().map(ToString::to_string);
-    let mut response = next.call(req).await?;
-    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-        response
-            .headers_mut()
-            .insert(HeaderName::from_static("x-request-id"), value);
-    }
-    Ok(response)
 }

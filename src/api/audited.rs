@@ -1,8 +1,8 @@
 //! The audit context of a request: who calls (the admin or the storefront key) and the
 //! request id that is also returned as `X-Request-Id`.
 
+use crate::api::observe::RequestId;
 use actix_web::{HttpMessage, HttpRequest};
-use tracing_actix_web::RequestId;
 
 use crate::api::extract::AdminUser;
 use crate::audit::{Actor, Audit};

@@ -8,6 +8,7 @@ pub mod idempotent;
 pub mod json;
 mod member;
 mod member_actions;
+pub mod observe;
 mod openapi;
 mod ops;
 pub mod pagination;
