@@ -86,7 +86,7 @@ pub fn apply(
     }
     refund(tx, plan, parties, at)?;
     let points = credit(tx, batch, plan, parties, at)?;
-    count(batch, program, plan, member_id, points, at);
+    count(tx, batch, program, plan, points, at);
     game(batch, plan, parties, at);
     tier_moves(tx, batch, program, plan, parties, at)?;
     let vouchers = vouchers(tx, program, plan, parties, at.now)?;
@@ -103,10 +103,10 @@ pub fn apply(
 /// The event in the program's maintained totals (in the hour it occurred), with the points it
 /// issued (in the hour they were issued): one write when the hours are the same.
 fn count(
+    tx: &DbConnection,
     batch: &mut Batch<'_>,
     program: &Program,
     plan: &Plan,
-    member_id: i64,
     points: Delta,
     at: &Recorded<'_>,
 ) {
@@ -124,9 +124,9 @@ fn count(
     if stats::same_hour(occurred_at, at.now) {
         delta += points;
     } else {
-        batch.extend(stats::upsert(program.id, member_id, at.now, &points));
+        batch.extend(stats::upsert(tx, program.id, at.now, &points));
     }
-    batch.extend(stats::upsert(program.id, member_id, occurred_at, &delta));
+    batch.extend(stats::upsert(tx, program.id, occurred_at, &delta));
 }
 
 /// A refund's totals on its purchase, and the points it takes back.

@@ -138,8 +138,8 @@ fn write_entry(
 ) -> AppResult<EntryRow> {
     let entry = rows::insert_entry(tx, new)?;
     batch.extend(stats::upsert(
+        tx,
         entry.program_id,
-        entry.member_id,
         entry.created_at,
         &totals_of(kind, entry.points),
     ));

@@ -135,7 +135,6 @@ pub fn enrol(
     stats::add(
         tx,
         program_id,
-        row.id,
         now,
         &Delta {
             enrolments: 1,

@@ -283,7 +283,6 @@ fn issue_voucher(
     stats::add(
         tx,
         program.id,
-        member.id,
         now,
         &Delta {
             vouchers_issued: 1,

@@ -70,7 +70,6 @@ pub fn use_voucher(
     stats::add(
         tx,
         program.id,
-        used.member_id,
         now,
         &Delta {
             vouchers_used: 1,

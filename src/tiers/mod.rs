@@ -236,7 +236,7 @@ pub fn write_move(
         },
         std::cmp::Ordering::Equal => Delta::default(),
     };
-    stats::add(tx, member.program_id, member.id, now, &delta)?;
+    stats::add(tx, member.program_id, now, &delta)?;
     if policy.levels[before].points_never_expire && !policy.levels[new.level].points_never_expire {
         keep_lots_a_full_term(tx, program, member.id, now)?;
     }

@@ -403,22 +403,15 @@ async fn the_tick_folds_the_report_rows_of_closed_connections_into_one() {
             .await;
     }
     let reports = || async {
-        let liability = get(
-            &app,
-            &admin,
-            "/v1/admin/programs/coffee/analytics/liability",
-        )
-        .await;
-        let engagement = get(
-            &app,
-            &admin,
-            "/v1/admin/programs/coffee/analytics/engagement",
-        )
-        .await;
-        (liability, engagement)
+        let mut seen = Vec::new();
+        for report in ["liability", "engagement", "summary", "cohorts"] {
+            let path = format!("/v1/admin/programs/coffee/analytics/{report}");
+            seen.push(get(&app, &admin, &path).await);
+        }
+        seen
     };
     let before = reports().await;
-    assert_eq!(before.1["levels"]["consumer"], 2);
+    assert_eq!(before[1]["levels"]["consumer"], 2);
     let postgres = app.database.backend() == fidelio::db::Backend::Postgres;
     if postgres {
         // What two connections that have closed left: pids 1 and 2 are never backends.
@@ -438,7 +431,15 @@ async fn the_tick_folds_the_report_rows_of_closed_connections_into_one() {
                    SELECT id, 'fold', 1024, 0, 1, 2 FROM game_elements WHERE slug = 'weekly-stars';
                  INSERT INTO leaderboard_score_counts
                    (leaderboard_id, period_key, grain, score_from, shard, members)
-                   SELECT id, 'fold', 1024, 0, 2, -2 FROM game_elements WHERE slug = 'weekly-stars';",
+                   SELECT id, 'fold', 1024, 0, 2, -2 FROM game_elements WHERE slug = 'weekly-stars';
+                 INSERT INTO stats_hourly (program_id, hour, shard, purchases, purchase_minor)
+                   SELECT program_id, hour, 1, 2, 4200 FROM stats_hourly LIMIT 1;
+                 INSERT INTO stats_hourly (program_id, hour, shard, purchases, purchase_minor)
+                   SELECT program_id, hour, 2, -2, -4200 FROM stats_hourly WHERE shard = 1;
+                 INSERT INTO cohort_activity (program_id, cohort, month, shard, active, retained)
+                   SELECT program_id, cohort, month, 1, 5, 1 FROM cohort_activity LIMIT 1;
+                 INSERT INTO cohort_activity (program_id, cohort, month, shard, active, retained)
+                   SELECT program_id, cohort, month, 2, -5, -1 FROM cohort_activity WHERE shard = 1;",
             )
             .unwrap();
         })
@@ -458,6 +459,7 @@ async fn the_tick_folds_the_report_rows_of_closed_connections_into_one() {
                 "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (
                    SELECT shard FROM open_points UNION ALL SELECT shard FROM engagement_counts
                    UNION ALL SELECT shard FROM leaderboard_score_counts
+                   UNION ALL SELECT shard FROM stats_hourly UNION ALL SELECT shard FROM cohort_activity
                    UNION ALL SELECT 1 FROM leaderboard_score_counts WHERE period_key = 'fold') s
                  WHERE shard IN (1, 2)",
             )

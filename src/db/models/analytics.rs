@@ -210,14 +210,20 @@ pub fn engagement_levels(conn: &mut DbConnection, program_id: i64) -> QueryResul
 }
 
 /// The maintained rows each PostgreSQL connection keeps for itself (shard = its backend pid):
-/// `(table, key columns, value column)`.
-const SHARDED: [(&str, &str, &str); 3] = [
-    ("open_points", "program_id, expires_at", "points"),
-    ("engagement_counts", "program_id, engagement", "members"),
+/// `(table, key columns, value columns)`.
+const SHARDED: [(&str, &str, &[&str]); 5] = [
+    ("open_points", "program_id, expires_at", &["points"]),
+    ("engagement_counts", "program_id, engagement", &["members"]),
     (
         "leaderboard_score_counts",
         "leaderboard_id, period_key, grain, score_from",
-        "members",
+        &["members"],
+    ),
+    ("stats_hourly", "program_id, hour", &super::stats::COUNTERS),
+    (
+        "cohort_activity",
+        "program_id, cohort, month",
+        &["active", "retained"],
     ),
 ];
 
@@ -229,16 +235,26 @@ pub fn fold_closed_shards(conn: &mut DbConnection) -> QueryResult<()> {
     let DbConnection::Postgresql(pg) = conn else {
         return Ok(());
     };
-    for (table, keys, value) in SHARDED {
+    for (table, keys, values) in SHARDED {
+        let list = values.join(", ");
+        let sums = values.iter().map(|v| format!("CAST(SUM({v}) AS BIGINT)"));
+        let sums: Vec<String> = sums.collect();
+        let any_moved: Vec<String> = values.iter().map(|v| format!("SUM({v}) <> 0")).collect();
+        let added: Vec<String> = values
+            .iter()
+            .map(|v| format!("{v} = {table}.{v} + EXCLUDED.{v}"))
+            .collect();
         diesel::sql_query(format!(
             "WITH closed AS (DELETE FROM {table} WHERE shard <> 0 \
                AND shard NOT IN (SELECT pid FROM pg_stat_activity) \
-               RETURNING {keys}, {value}) \
-             INSERT INTO {table} ({keys}, shard, {value}) \
-             SELECT {keys}, 0, CAST(SUM({value}) AS BIGINT) FROM closed \
-             GROUP BY {keys} HAVING SUM({value}) <> 0 \
-             ON CONFLICT ({keys}, shard) \
-             DO UPDATE SET {value} = {table}.{value} + EXCLUDED.{value}"
+               RETURNING {keys}, {list}) \
+             INSERT INTO {table} ({keys}, shard, {list}) \
+             SELECT {keys}, 0, {} FROM closed \
+             GROUP BY {keys} HAVING {} \
+             ON CONFLICT ({keys}, shard) DO UPDATE SET {}",
+            sums.join(", "),
+            any_moved.join(" OR "),
+            added.join(", "),
         ))
         .execute(pg)?;
     }

@@ -1,6 +1,6 @@
 //! Maintained totals for the analytics: hourly counters per program and shard, months each
 //! member was active, and activity per enrolment cohort. Every write is one upsert, safe
-//! under concurrency on both backends.
+//! under concurrency on both backends, into the writing connection's own shard.
 
 use chrono::{NaiveDateTime, Timelike};
 use diesel::prelude::*;
@@ -8,8 +8,17 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::batch::{Bind, Raw};
 
-/// Shards per program and hour: writers of different members rarely share a row.
-pub const SHARDS: i64 = 8;
+/// The shard a write counts in. On PostgreSQL the writing connection's own (its backend pid):
+/// concurrent transactions never wait on each other's counter rows, which they would hold
+/// until they commit (a shard per member's id modulo 8 made every event wait on others' at 32
+/// clients); the tick folds the rows of closed connections into shard 0 (see
+/// `fold_closed_shards`). SQLite has one writer and keeps every row in shard 0.
+fn shard(conn: &DbConnection) -> &'static str {
+    match conn {
+        DbConnection::Postgresql(_) => "pg_backend_pid()",
+        DbConnection::Sqlite(_) => "0",
+    }
+}
 
 /// Counter changes for one hour of one program.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -31,7 +40,7 @@ pub struct Delta {
     pub tier_downgrades: i64,
 }
 
-const COUNTERS: [&str; 15] = [
+pub const COUNTERS: [&str; 15] = [
     "enrolments",
     "purchases",
     "purchase_minor",
@@ -91,9 +100,14 @@ impl std::ops::AddAssign for Delta {
     }
 }
 
-/// Adds `delta` to the program's counters for the hour of `at`, in the member's shard; `None`
-/// if it adds nothing.
-pub fn upsert(program_id: i64, member_id: i64, at: NaiveDateTime, delta: &Delta) -> Option<Raw> {
+/// Adds `delta` to the program's counters for the hour of `at`, in the connection's shard;
+/// `None` if it adds nothing.
+pub fn upsert(
+    conn: &DbConnection,
+    program_id: i64,
+    at: NaiveDateTime,
+    delta: &Delta,
+) -> Option<Raw> {
     if *delta == Delta::default() {
         return None;
     }
@@ -102,38 +116,33 @@ pub fn upsert(program_id: i64, member_id: i64, at: NaiveDateTime, delta: &Delta)
         .and_then(|t| t.with_second(0))
         .and_then(|t| t.with_nanosecond(0))
         .unwrap_or(at);
-    let shard = i32::try_from(member_id.rem_euclid(SHARDS)).unwrap_or(0);
     let columns = COUNTERS.join(", ");
     let values = vec!["?"; COUNTERS.len()].join(", ");
     let updates: Vec<String> = COUNTERS
         .iter()
         .map(|c| format!("{c} = stats_hourly.{c} + excluded.{c}"))
         .collect();
-    let mut binds = vec![
-        Bind::BigInt(program_id),
-        Bind::At(hour),
-        Bind::Integer(shard),
-    ];
+    let mut binds = vec![Bind::BigInt(program_id), Bind::At(hour)];
     binds.extend(delta.values().iter().map(|v| Bind::BigInt(*v)));
     Some(Raw::new(
         format!(
-            "INSERT INTO stats_hourly (program_id, hour, shard, {columns}) VALUES (?, ?, ?, {values}) \
+            "INSERT INTO stats_hourly (program_id, hour, shard, {columns}) VALUES (?, ?, {}, {values}) \
              ON CONFLICT (program_id, hour, shard) DO UPDATE SET {}",
+            shard(conn),
             updates.join(", ")
         ),
         binds,
     ))
 }
 
-/// Adds `delta` to the program's counters for the hour of `at`, in the member's shard.
+/// Adds `delta` to the program's counters for the hour of `at`, in the connection's shard.
 pub fn add(
     conn: &mut DbConnection,
     program_id: i64,
-    member_id: i64,
     at: NaiveDateTime,
     delta: &Delta,
 ) -> QueryResult<()> {
-    match upsert(program_id, member_id, at, delta) {
+    match upsert(conn, program_id, at, delta) {
         Some(write) => write.execute(conn).map(drop),
         None => Ok(()),
     }
@@ -159,9 +168,12 @@ pub fn active_in_month(
 ) -> QueryResult<()> {
     let month_row =
         "INSERT INTO member_months (member_id, month) VALUES (?, ?) ON CONFLICT DO NOTHING";
-    let count = "INSERT INTO cohort_activity (program_id, cohort, month, shard, active, retained) \
-         SELECT ?, ?, ?, ?, 1, CASE WHEN EXISTS (SELECT 1 FROM member_months \
-         WHERE member_id = ? AND month = ?) THEN 1 ELSE 0 END";
+    let count = format!(
+        "INSERT INTO cohort_activity (program_id, cohort, month, shard, active, retained) \
+         SELECT ?, ?, ?, {}, 1, CASE WHEN EXISTS (SELECT 1 FROM member_months \
+         WHERE member_id = ? AND month = ?) THEN 1 ELSE 0 END",
+        shard(conn)
+    );
     let on_conflict = " ON CONFLICT (program_id, cohort, month, shard) DO UPDATE \
          SET active = cohort_activity.active + 1, \
          retained = cohort_activity.retained + excluded.retained";
@@ -170,7 +182,6 @@ pub fn active_in_month(
         Bind::BigInt(program_id),
         Bind::Text(cohort.to_owned()),
         Bind::Text(month.to_owned()),
-        Bind::Integer(i32::try_from(member_id.rem_euclid(SHARDS)).unwrap_or(0)),
         Bind::BigInt(member_id),
         Bind::Text(previous_month.to_owned()),
     ];

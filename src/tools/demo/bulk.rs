@@ -169,8 +169,8 @@ pub fn generate(
     let per_member = (entries / members.max(1)).max(1);
     let tz = program.time_zone;
     let mut written = Written::default();
-    let mut hourly: HashMap<(NaiveDateTime, i64), Delta> = HashMap::new();
-    let mut cohorts: HashMap<(String, String, i32), (i64, i64)> = HashMap::new();
+    let mut hourly: HashMap<NaiveDateTime, Delta> = HashMap::new();
+    let mut cohorts: HashMap<(String, String), (i64, i64)> = HashMap::new();
     let (mut member_id, mut entry_id, mut lot_id) = (
         next_id(conn, "members")?,
         next_id(conn, "ledger_entries")?,
@@ -182,15 +182,11 @@ pub fn generate(
         let mut batch = Batch::default();
         for _ in 0..size {
             let enrolled = now - Duration::minutes(rng.random_range(60..525_600));
-            let shard = member_id.rem_euclid(stats::SHARDS);
             let hour = |at: NaiveDateTime| {
-                (
-                    at.with_minute(0)
-                        .and_then(|t| t.with_second(0))
-                        .and_then(|t| t.with_nanosecond(0))
-                        .unwrap_or(at),
-                    shard,
-                )
+                at.with_minute(0)
+                    .and_then(|t| t.with_second(0))
+                    .and_then(|t| t.with_nanosecond(0))
+                    .unwrap_or(at)
             };
             hourly.entry(hour(enrolled)).or_default().enrolments += 1;
             let count = rng
@@ -279,9 +275,7 @@ pub fn generate(
                                 .unwrap_or(*at),
                         );
                         let retained = i64::from(months.contains(&previous));
-                        let cell = cohorts
-                            .entry((cohort.clone(), month.clone(), shard as i32))
-                            .or_default();
+                        let cell = cohorts.entry((cohort.clone(), month.clone())).or_default();
                         cell.0 += 1;
                         cell.1 += retained;
                         months.push(month);
@@ -332,16 +326,16 @@ pub fn generate(
         progress.inc(size);
     }
     let conn: &mut DbConnection = conn;
-    for ((hour, shard), delta) in hourly {
-        stats::add(conn, program.id, shard, hour, &delta)?;
+    for (hour, delta) in hourly {
+        stats::add(conn, program.id, hour, &delta)?;
     }
-    for ((cohort, month, shard), (active, retained)) in cohorts {
+    for ((cohort, month), (active, retained)) in cohorts {
         diesel::insert_into(cohort_activity::table)
             .values((
                 cohort_activity::program_id.eq(program.id),
                 cohort_activity::cohort.eq(cohort),
                 cohort_activity::month.eq(month),
-                cohort_activity::shard.eq(shard),
+                cohort_activity::shard.eq(0),
                 cohort_activity::active.eq(active),
                 cohort_activity::retained.eq(retained),
             ))
