@@ -237,8 +237,10 @@ pub fn fold_closed_shards(conn: &mut DbConnection) -> QueryResult<()> {
     };
     for (table, keys, values) in SHARDED {
         let list = values.join(", ");
-        let sums = values.iter().map(|v| format!("CAST(SUM({v}) AS BIGINT)"));
-        let sums: Vec<String> = sums.collect();
+        let sums: Vec<String> = values
+            .iter()
+            .map(|v| format!("CAST(SUM({v}) AS BIGINT)"))
+            .collect();
         let any_moved: Vec<String> = values.iter().map(|v| format!("SUM({v}) <> 0")).collect();
         let added: Vec<String> = values
             .iter()

@@ -2,6 +2,8 @@
 //! member was active, and activity per enrolment cohort. Every write is one upsert, safe
 //! under concurrency on both backends, into the writing connection's own shard.
 
+use std::sync::LazyLock;
+
 use chrono::{NaiveDateTime, Timelike};
 use diesel::prelude::*;
 
@@ -15,10 +17,13 @@ use crate::db::batch::{Bind, Raw};
 /// `fold_closed_shards`). SQLite has one writer and keeps every row in shard 0.
 fn shard(conn: &DbConnection) -> &'static str {
     match conn {
-        DbConnection::Postgresql(_) => "pg_backend_pid()",
-        DbConnection::Sqlite(_) => "0",
+        DbConnection::Postgresql(_) => SHARD_OF_POSTGRES,
+        DbConnection::Sqlite(_) => SHARD_OF_SQLITE,
     }
 }
+
+const SHARD_OF_POSTGRES: &str = "pg_backend_pid()";
+const SHARD_OF_SQLITE: &str = "0";
 
 /// Counter changes for one hour of one program.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -116,23 +121,34 @@ pub fn upsert(
         .and_then(|t| t.with_second(0))
         .and_then(|t| t.with_nanosecond(0))
         .unwrap_or(at);
-    let columns = COUNTERS.join(", ");
-    let values = vec!["?"; COUNTERS.len()].join(", ");
-    let updates: Vec<String> = COUNTERS
-        .iter()
-        .map(|c| format!("{c} = stats_hourly.{c} + excluded.{c}"))
-        .collect();
     let mut binds = vec![Bind::BigInt(program_id), Bind::At(hour)];
     binds.extend(delta.values().iter().map(|v| Bind::BigInt(*v)));
-    Some(Raw::new(
-        format!(
-            "INSERT INTO stats_hourly (program_id, hour, shard, {columns}) VALUES (?, ?, {}, {values}) \
-             ON CONFLICT (program_id, hour, shard) DO UPDATE SET {}",
-            shard(conn),
-            updates.join(", ")
-        ),
-        binds,
-    ))
+    Some(Raw::new(upsert_sql(conn), binds))
+}
+
+/// The counters' upsert on each backend, written once: it goes with every entry and event.
+fn upsert_sql(conn: &DbConnection) -> &'static str {
+    static SQL: LazyLock<[String; 2]> = LazyLock::new(|| {
+        let columns = COUNTERS.join(", ");
+        let values = vec!["?"; COUNTERS.len()].join(", ");
+        let updates: Vec<String> = COUNTERS
+            .iter()
+            .map(|c| format!("{c} = stats_hourly.{c} + excluded.{c}"))
+            .collect();
+        let updates = updates.join(", ");
+        [SHARD_OF_POSTGRES, SHARD_OF_SQLITE].map(|shard| {
+            format!(
+                "INSERT INTO stats_hourly (program_id, hour, shard, {columns}) \
+                 VALUES (?, ?, {shard}, {values}) \
+                 ON CONFLICT (program_id, hour, shard) DO UPDATE SET {updates}"
+            )
+        })
+    });
+    let [postgres, sqlite] = &*SQL;
+    match conn {
+        DbConnection::Postgresql(_) => postgres,
+        DbConnection::Sqlite(_) => sqlite,
+    }
 }
 
 /// Adds `delta` to the program's counters for the hour of `at`, in the connection's shard.
