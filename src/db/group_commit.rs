@@ -5,13 +5,22 @@
 //! (`BEGIN IMMEDIATE`) and works in it directly; each later one works in its own savepoint,
 //! so a request that fails rolls back alone and gets its own error. A writer that finishes
 //! while others wait for the connection leaves the transaction open for them; the one that
-//! finishes with nobody waiting (or fills the batch) commits, and only then is any writer of
-//! the batch answered: what a client is told has been fsynced (`synchronous=FULL`). With one
-//! writer at a time this is a plain transaction per request, statement for statement; under
-//! load the commits, and their fsyncs, are shared.
+//! finishes with nobody waiting (or fills the batch) commits.
+//!
+//! The COMMIT writes the batch's pages to the WAL without syncing it (the connection runs at
+//! `synchronous=NORMAL`); the committer then lets go of the connection and fsyncs the WAL
+//! file itself, so the next batch already runs while this one's fsync waits on the disk, and
+//! only then is any writer of the batch answered. What a client is told has been fsynced, as
+//! at `synchronous=FULL`, where SQLite would fsync inside the COMMIT with every other writer
+//! queued behind it (1.8 ms of the writer's 3.4 ms per batch under `events`). An fsync covers
+//! everything written to the file before it, so a later batch's fsync also settles an earlier
+//! one still waiting for its own. With one writer at a time this is a plain transaction per
+//! request, statement for statement.
 
 use std::collections::VecDeque;
+use std::fs::File;
 use std::panic::{self, AssertUnwindSafe};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
@@ -35,9 +44,11 @@ pub type Open = Arc<dyn Fn() -> Result<DbConn, PoolError> + Send + Sync>;
 
 pub struct GroupWriter {
     open: Open,
+    /// The database's WAL file, fsynced after each commit.
+    wal: PathBuf,
     state: Mutex<Writer>,
-    /// Signalled when a batch is committed or given up.
-    finished: Condvar,
+    /// Signalled when a batch is durable or given up.
+    settled: Condvar,
     /// Writers waiting for the connection: while there are, the open batch stays open.
     waiting: AtomicUsize,
     /// Transactions committed, and the requests' writes they held.
@@ -51,18 +62,30 @@ struct Writer {
     /// The open transaction's batch: its number and how many requests it holds.
     open: Option<(u64, usize)>,
     next: u64,
-    /// Every batch up to this number is committed or failed.
-    finished: u64,
+    /// Every batch up to this number that did not fail is committed and fsynced.
+    synced: u64,
     /// Batches whose commit failed, with the error, newest last.
     failures: VecDeque<(u64, String)>,
 }
 
+impl Writer {
+    /// Why `batch` failed, if it did.
+    fn failure(&self, batch: u64) -> Option<&str> {
+        self.failures
+            .iter()
+            .find(|(b, _)| *b == batch)
+            .map(|(_, message)| message.as_str())
+    }
+}
+
 impl GroupWriter {
-    pub fn new(open: Open) -> Self {
+    /// A writer whose connections `open` opens on the database whose WAL file is `wal`.
+    pub fn new(open: Open, wal: PathBuf) -> Self {
         GroupWriter {
             open,
+            wal,
             state: Mutex::default(),
-            finished: Condvar::new(),
+            settled: Condvar::new(),
             waiting: AtomicUsize::new(0),
             commits: AtomicU64::new(0),
             writes: AtomicU64::new(0),
@@ -77,18 +100,18 @@ impl GroupWriter {
         )
     }
 
-    /// Runs `f` in the current batch and returns once its batch is committed (`Ok`), or at
-    /// once when `f` failed and its work was rolled back (`Err`).
+    /// Runs `f` in the current batch and returns once its batch is committed and fsynced
+    /// (`Ok`), or at once when `f` failed and its work was rolled back (`Err`).
     pub fn run<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
     where
         E: From<Error>,
     {
         self.waiting.fetch_add(1, Ordering::SeqCst);
-        let mut writer = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut writer = self.lock();
         self.waiting.fetch_sub(1, Ordering::SeqCst);
         let first = writer.open.is_none();
         if let Err(error) = self.begin(&mut writer, first) {
-            self.settle(&mut writer);
+            drop(self.settle(writer));
             return Err(error.into());
         }
         let Some(conn) = writer.conn.as_mut() else {
@@ -113,7 +136,7 @@ impl GroupWriter {
                 } else if first {
                     writer.open = None;
                 } else {
-                    self.settle(&mut writer);
+                    drop(self.settle(writer));
                 }
                 return Err(error);
             }
@@ -128,30 +151,51 @@ impl GroupWriter {
         };
         *held += 1;
         let batch = *batch;
-        self.settle(&mut writer);
+        let writer = self.settle(writer);
         let writer = self
-            .finished
-            .wait_while(writer, |w| w.finished < batch)
+            .settled
+            .wait_while(writer, |w| w.synced < batch && w.failure(batch).is_none())
             .unwrap_or_else(|p| p.into_inner());
-        match writer.failures.iter().find(|(b, _)| *b == batch) {
-            Some((_, message)) => Err(Error::DatabaseError(
+        match writer.failure(batch) {
+            Some(message) => Err(Error::DatabaseError(
                 DatabaseErrorKind::Unknown,
-                Box::new(message.clone()),
+                Box::new(message.to_owned()),
             )
             .into()),
             None => Ok(value),
         }
     }
 
-    /// Commits the open batch if nobody waits to join it or it is full; a writer leaving
-    /// with others waiting leaves it to them, and the last of them commits.
-    fn settle(&self, writer: &mut MutexGuard<'_, Writer>) {
+    fn lock(&self) -> MutexGuard<'_, Writer> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Commits the open batch if nobody waits to join it or it is full, then fsyncs it with
+    /// the connection free for the next batch; a writer leaving with others waiting leaves it
+    /// to them, and the last of them commits.
+    fn settle<'a>(&'a self, mut writer: MutexGuard<'a, Writer>) -> MutexGuard<'a, Writer> {
         let Some((_, held)) = writer.open else {
-            return;
+            return writer;
         };
-        if self.waiting.load(Ordering::SeqCst) == 0 || held >= MAX_BATCH {
-            self.commit(writer);
+        if self.waiting.load(Ordering::SeqCst) > 0 && held < MAX_BATCH {
+            return writer;
         }
+        let Some(batch) = self.commit(&mut writer) else {
+            return writer;
+        };
+        drop(writer);
+        let synced = File::open(&self.wal).and_then(|wal| wal.sync_data());
+        let mut writer = self.lock();
+        match synced {
+            Ok(()) => writer.synced = writer.synced.max(batch),
+            Err(error) => {
+                let message = format!("the WAL could not be fsynced: {error}");
+                tracing::error!(error = %message, "a batch of SQLite writes may not be durable");
+                Self::fail(&mut writer, batch, message);
+            }
+        }
+        self.settled.notify_all();
+        writer
     }
 
     /// Opens the connection if need be, then the batch's transaction (`first`) or a savepoint.
@@ -182,22 +226,23 @@ impl GroupWriter {
         Ok(())
     }
 
-    /// Commits the open batch and wakes its writers.
-    fn commit(&self, writer: &mut MutexGuard<'_, Writer>) {
+    /// Commits the open batch (without fsync) and returns its number, or gives it up.
+    fn commit(&self, writer: &mut MutexGuard<'_, Writer>) -> Option<u64> {
         let committed = match writer.conn.as_mut() {
             Some(conn) => Manager::commit_transaction(&mut **conn),
             None => Err(Error::BrokenTransactionManager),
         };
         match committed {
             Ok(()) => {
-                if let Some((batch, held)) = writer.open.take() {
-                    writer.finished = batch;
-                    self.commits.fetch_add(1, Ordering::Relaxed);
-                    self.writes.fetch_add(held as u64, Ordering::Relaxed);
-                }
-                self.finished.notify_all();
+                let (batch, held) = writer.open.take()?;
+                self.commits.fetch_add(1, Ordering::Relaxed);
+                self.writes.fetch_add(held as u64, Ordering::Relaxed);
+                Some(batch)
             }
-            Err(error) => self.give_up(writer, &error.to_string()),
+            Err(error) => {
+                self.give_up(writer, &error.to_string());
+                None
+            }
         }
     }
 
@@ -207,12 +252,15 @@ impl GroupWriter {
         tracing::warn!(error = message, "a batch of SQLite writes failed to commit");
         writer.conn = None;
         if let Some((batch, _)) = writer.open.take() {
-            writer.finished = batch;
-            writer.failures.push_back((batch, message.to_owned()));
-            if writer.failures.len() > FAILURES_KEPT {
-                writer.failures.pop_front();
-            }
+            Self::fail(writer, batch, message.to_owned());
         }
-        self.finished.notify_all();
+        self.settled.notify_all();
+    }
+
+    fn fail(writer: &mut Writer, batch: u64, message: String) {
+        writer.failures.push_back((batch, message));
+        if writer.failures.len() > FAILURES_KEPT {
+            writer.failures.pop_front();
+        }
     }
 }

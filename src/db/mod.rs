@@ -2,6 +2,7 @@
 //! the row models with their queries.
 
 pub mod batch;
+mod checkpoint;
 mod connection;
 mod group_commit;
 mod health;

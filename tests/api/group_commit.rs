@@ -110,3 +110,49 @@ async fn writes_arriving_together_share_commits_and_a_refused_one_rolls_back_alo
     }
     app.assert_ledger_verifies().await;
 }
+
+/// Members of the file's database alone, as a copy of it without its WAL shows them: what
+/// has been checkpointed. `None` while the copy caught a checkpoint half-way.
+fn members_in_file(path: &std::path::Path) -> Option<i64> {
+    use diesel::{Connection, RunQueryDsl, SqliteConnection};
+
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        members: i64,
+    }
+    let copy = tempfile::tempdir().unwrap();
+    let copied = copy.path().join("copy.db");
+    std::fs::copy(path, &copied).unwrap();
+    let mut conn = SqliteConnection::establish(copied.to_str()?).ok()?;
+    diesel::sql_query("SELECT COUNT(*) AS members FROM members")
+        .get_result::<Count>(&mut conn)
+        .ok()
+        .map(|count| count.members)
+}
+
+#[tokio::test]
+async fn the_writers_commits_leave_the_wal_and_a_thread_of_its_own_checkpoints_it() {
+    let app = TestApp::spawn().await;
+    if app.database.backend() == Backend::Postgres {
+        return;
+    }
+    let shop = app.shop("shop").await;
+    for i in 0..20 {
+        app.enrol(&shop, &format!("m{i}")).await;
+    }
+
+    // The writer's COMMITs never checkpoint (`wal_autocheckpoint = 0`), and 20 enrolments are
+    // far below SQLite's own 1,000 pages: only the checkpoint thread copies them into the file.
+    let file = std::path::PathBuf::from(&app.database.url);
+    let mut seen = None;
+    for _ in 0..50 {
+        seen = members_in_file(&file);
+        if seen == Some(20) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, Some(20), "the database file holds every enrolment");
+    assert_eq!(app.member(&shop, "m19").await["external_id"], "m19");
+}
