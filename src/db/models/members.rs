@@ -1,19 +1,21 @@
 //! Members and their stored balances.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::dsl::case_when;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
 use super::api_keys::KeyState;
 use super::tiers::{Calendar, Sums, Term, sums_sql};
-use crate::db::batch::{Bind, Raw, RawExpression};
+use crate::db::batch::{Bind, Raw};
 use crate::db::natively;
 use crate::db::schema::{api_keys, members, programs};
 use crate::db::{DbConnection, lower};
 use crate::domain::MemberStatus;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = members)]
 pub struct MemberRow {
     pub id: i64,
@@ -24,7 +26,7 @@ pub struct MemberRow {
     pub birthday: Option<NaiveDate>,
     pub referral_code: String,
     pub referred_by: Option<i64>,
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = StoredStatus)]
     pub status: MemberStatus,
     pub points_available: i64,
     pub points_pending: i64,
@@ -43,6 +45,26 @@ pub struct MemberRow {
     pub last_event_at: Option<NaiveDateTime>,
     /// The rung of the engagement ladder, kept by the database's triggers.
     pub engagement: String,
+}
+
+/// A member's status as stored (text); an unknown spelling is a corrupt row.
+#[derive(FromSqlRow)]
+pub struct StoredStatus(MemberStatus);
+
+impl<DB: Backend> FromSql<Text, DB> for StoredStatus
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        let text = String::from_sql(bytes)?;
+        Ok(StoredStatus(MemberStatus::try_from(text)?))
+    }
+}
+
+impl From<StoredStatus> for MemberStatus {
+    fn from(stored: StoredStatus) -> Self {
+        stored.0
+    }
 }
 
 impl MemberRow {
@@ -179,6 +201,10 @@ pub enum MemberRef<'a> {
 /// activity in the tier window, since it qualified and in the last calendar year; and when
 /// `key` is given, that key's scopes and limit: one statement, which reads at most a month of
 /// single activities per sum.
+///
+/// Written by hand and read by column name: built with the query builder, its select list of
+/// 30 columns beside hand-written sums was written out again on every read to find the
+/// prepared statement, about a quarter of the service's CPU per balance read.
 pub fn find_for_view(
     conn: &mut DbConnection,
     program_id: i64,
@@ -186,7 +212,6 @@ pub fn find_for_view(
     calendar: Option<&Calendar>,
     key: Option<i64>,
 ) -> QueryResult<Option<MemberForView>> {
-    let referrers = diesel::alias!(members as referrers);
     let mut binds = Vec::new();
     let sums = match calendar {
         Some(calendar) => sums_sql(
@@ -204,80 +229,69 @@ pub fn find_for_view(
         None => std::array::from_fn(|_| ZERO.to_owned()),
     };
     let [in_window, since_qualified, last_year, _] = sums;
-    let key_columns = match key {
+    let [scopes, rate_limit] = match key {
         Some(id) => {
             binds.extend([Bind::BigInt(id), Bind::BigInt(id)]);
-            KEY_COLUMNS.map(str::to_owned)
+            KEY_COLUMNS
         }
-        None => ["NULL".to_owned(), "NULL".to_owned()],
+        None => ["NULL", "NULL"],
     };
-    // Each expression takes its own values, in the order they appear.
-    let mut binds = binds.into_iter();
-    let mut raw = |sql: String| {
-        let values = binds.by_ref().take(sql.matches('?').count()).collect();
-        Raw::new(sql, values)
+    binds.push(Bind::BigInt(program_id));
+    let which = match member {
+        MemberRef::External(external_id) => {
+            binds.push(Bind::Text(external_id.to_owned()));
+            "members.external_id = ?"
+        }
+        MemberRef::Id(id) => {
+            binds.push(Bind::BigInt(id));
+            "members.id = ?"
+        }
     };
-    let sums = (
-        RawExpression::<BigInt>::new(raw(in_window)),
-        RawExpression::<BigInt>::new(raw(since_qualified)),
-        RawExpression::<BigInt>::new(raw(last_year)),
-    );
-    let [scopes, rate_limit] = key_columns;
-    let key_state = (
-        RawExpression::<Nullable<Text>>::new(raw(scopes)),
-        RawExpression::<Nullable<Integer>>::new(raw(rate_limit)),
-    );
-    let config_version = RawExpression::<BigInt>::new(Raw::new(CONFIG_VERSION, Vec::new()));
-    let which = RawExpression::<Bool>::new(match member {
-        MemberRef::External(external_id) => Raw::new(
-            "members.external_id = ?",
-            vec![Bind::Text(external_id.to_owned())],
+    let query = Raw::new(
+        format!(
+            "SELECT members.*, referrers.external_id AS referrer, {in_window} AS in_window, \
+             {since_qualified} AS since_qualified, {last_year} AS last_year, \
+             {CONFIG_VERSION} AS config_version, {scopes} AS key_scopes, \
+             {rate_limit} AS key_rate_limit \
+             FROM members LEFT JOIN members referrers ON referrers.id = members.referred_by \
+             WHERE members.program_id = ? AND {which} LIMIT 1"
         ),
-        MemberRef::Id(id) => Raw::new("members.id = ?", vec![Bind::BigInt(id)]),
-    });
-    type Found = (
-        MemberRow,
-        Option<String>,
-        (i64, i64, i64),
-        i64,
-        (Option<String>, Option<i32>),
+        binds,
     );
-    // Built once per backend: `as_select` is typed by the connection it runs on.
-    natively!(conn, |c| members::table
-        .left_join(
-            referrers.on(referrers
-                .field(members::id)
-                .nullable()
-                .eq(members::referred_by)),
-        )
-        .filter(members::program_id.eq(program_id))
-        .filter(which)
-        .select((
-            MemberRow::as_select(),
-            referrers.field(members::external_id).nullable(),
-            sums,
-            config_version,
-            key_state,
-        ))
-        .first::<Found>(c))
-    .optional()
-    .map(|row| {
-        row.map(|(member, referrer, sums, config_version, state)| {
-            let (in_window, since_qualified, last_year) = sums;
-            MemberForView {
-                member,
-                referrer,
-                sums: Sums {
-                    in_window,
-                    since_qualified,
-                    last_year,
-                    after: 0,
-                },
-                config_version,
-                key: key.map(|_| state),
-            }
-        })
-    })
+    let found: Option<Found> = natively!(conn, |c| query.get_result(c)).optional()?;
+    Ok(found.map(|row| MemberForView {
+        member: row.member,
+        referrer: row.referrer,
+        sums: Sums {
+            in_window: row.in_window,
+            since_qualified: row.since_qualified,
+            last_year: row.last_year,
+            after: 0,
+        },
+        config_version: row.config_version,
+        key: key.map(|_| (row.key_scopes, row.key_rate_limit)),
+    }))
+}
+
+/// A row of [`find_for_view`].
+#[derive(QueryableByName)]
+struct Found {
+    #[diesel(embed)]
+    member: MemberRow,
+    #[diesel(sql_type = Nullable<Text>)]
+    referrer: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    in_window: i64,
+    #[diesel(sql_type = BigInt)]
+    since_qualified: i64,
+    #[diesel(sql_type = BigInt)]
+    last_year: i64,
+    #[diesel(sql_type = BigInt)]
+    config_version: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    key_scopes: Option<String>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    key_rate_limit: Option<i32>,
 }
 
 /// The scopes (NULL once revoked) and the limit of the key bound to each `?`.
