@@ -1,21 +1,24 @@
 //! Members and their stored balances.
 
+use std::sync::LazyLock;
+
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::backend::Backend;
-use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::debug_query;
 use diesel::dsl::case_when;
+use diesel::dsl::{AsSelect, SqlTypeOf};
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::sqlite::Sqlite;
 
 use super::api_keys::KeyState;
 use super::tiers::{Calendar, Sums, Term, sums_sql};
 use crate::db::batch::{Bind, Raw};
-use crate::db::natively;
 use crate::db::schema::{api_keys, members, programs};
 use crate::db::{DbConnection, lower};
 use crate::domain::MemberStatus;
 
-#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = members)]
 pub struct MemberRow {
     pub id: i64,
@@ -26,7 +29,7 @@ pub struct MemberRow {
     pub birthday: Option<NaiveDate>,
     pub referral_code: String,
     pub referred_by: Option<i64>,
-    #[diesel(deserialize_as = StoredStatus)]
+    #[diesel(deserialize_as = String)]
     pub status: MemberStatus,
     pub points_available: i64,
     pub points_pending: i64,
@@ -45,26 +48,6 @@ pub struct MemberRow {
     pub last_event_at: Option<NaiveDateTime>,
     /// The rung of the engagement ladder, kept by the database's triggers.
     pub engagement: String,
-}
-
-/// A member's status as stored (text); an unknown spelling is a corrupt row.
-#[derive(FromSqlRow)]
-pub struct StoredStatus(MemberStatus);
-
-impl<DB: Backend> FromSql<Text, DB> for StoredStatus
-where
-    String: FromSql<Text, DB>,
-{
-    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-        let text = String::from_sql(bytes)?;
-        Ok(StoredStatus(MemberStatus::try_from(text)?))
-    }
-}
-
-impl From<StoredStatus> for MemberStatus {
-    fn from(stored: StoredStatus) -> Self {
-        stored.0
-    }
 }
 
 impl MemberRow {
@@ -202,8 +185,8 @@ pub enum MemberRef<'a> {
 /// `key` is given, that key's scopes and limit: one statement, which reads at most a month of
 /// single activities per sum.
 ///
-/// Written by hand and read by column name: built with the query builder, its select list of
-/// 30 columns beside hand-written sums was written out again on every read to find the
+/// Written by hand, its rows read by position: built with the query builder, its select list
+/// of 30 columns beside hand-written sums was written out again on every read to find the
 /// prepared statement, about a quarter of the service's CPU per balance read.
 pub fn find_for_view(
     conn: &mut DbConnection,
@@ -247,52 +230,72 @@ pub fn find_for_view(
             "members.id = ?"
         }
     };
-    let query = Raw::new(
+    let sql = |columns: &str| {
         format!(
-            "SELECT members.*, referrers.external_id AS referrer, {in_window} AS in_window, \
-             {since_qualified} AS since_qualified, {last_year} AS last_year, \
-             {CONFIG_VERSION} AS config_version, {scopes} AS key_scopes, \
-             {rate_limit} AS key_rate_limit \
+            "SELECT {columns}, referrers.external_id, {in_window}, {since_qualified}, \
+             {last_year}, {CONFIG_VERSION}, {scopes}, {rate_limit} \
              FROM members LEFT JOIN members referrers ON referrers.id = members.referred_by \
              WHERE members.program_id = ? AND {which} LIMIT 1"
-        ),
-        binds,
-    );
-    let found: Option<Found> = natively!(conn, |c| query.get_result(c)).optional()?;
-    Ok(found.map(|row| MemberForView {
-        member: row.member,
-        referrer: row.referrer,
-        sums: Sums {
-            in_window: row.in_window,
-            since_qualified: row.since_qualified,
-            last_year: row.last_year,
-            after: 0,
+        )
+    };
+    // On the backend's own connection, which writes the statement's SQL once per run; diesel's
+    // connection over both writes it again on each pass it makes over it.
+    let [pg_columns, sqlite_columns] = &*MEMBER_COLUMNS;
+    let found = match conn {
+        DbConnection::Postgresql(c) => Raw::new(sql(pg_columns), binds)
+            .typed::<Found<Pg>>()
+            .get_result(c),
+        DbConnection::Sqlite(c) => Raw::new(sql(sqlite_columns), binds)
+            .typed::<Found<Sqlite>>()
+            .get_result(c),
+    };
+    Ok(found.optional()?.map(
+        |(member, referrer, in_window, since_qualified, last_year, config_version, state)| {
+            MemberForView {
+                member,
+                referrer,
+                sums: Sums {
+                    in_window,
+                    since_qualified,
+                    last_year,
+                    after: 0,
+                },
+                config_version,
+                key: key.map(|_| state),
+            }
         },
-        config_version: row.config_version,
-        key: key.map(|_| (row.key_scopes, row.key_rate_limit)),
-    }))
+    ))
 }
 
-/// A row of [`find_for_view`].
-#[derive(QueryableByName)]
-struct Found {
-    #[diesel(embed)]
-    member: MemberRow,
-    #[diesel(sql_type = Nullable<Text>)]
-    referrer: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    in_window: i64,
-    #[diesel(sql_type = BigInt)]
-    since_qualified: i64,
-    #[diesel(sql_type = BigInt)]
-    last_year: i64,
-    #[diesel(sql_type = BigInt)]
-    config_version: i64,
-    #[diesel(sql_type = Nullable<Text>)]
-    key_scopes: Option<String>,
-    #[diesel(sql_type = Nullable<Integer>)]
-    key_rate_limit: Option<i32>,
-}
+/// The SQL types of a row of [`find_for_view`], read by position.
+type Found<DB> = (
+    SqlTypeOf<AsSelect<MemberRow, DB>>,
+    Nullable<Text>,
+    BigInt,
+    BigInt,
+    BigInt,
+    BigInt,
+    (Nullable<Text>, Nullable<Integer>),
+);
+
+/// [`MemberRow`]'s columns as the query builder selects them, on PostgreSQL and on SQLite:
+/// the hand-written read selects them in the same order and reads them by position.
+static MEMBER_COLUMNS: LazyLock<[String; 2]> = LazyLock::new(|| {
+    let select_list = |sql: String| {
+        sql.strip_prefix("SELECT ")
+            .and_then(|rest| rest.split_once(" FROM "))
+            .map(|(columns, _)| columns.to_owned())
+            .unwrap_or_default()
+    };
+    [
+        select_list(
+            debug_query::<Pg, _>(&members::table.select(MemberRow::as_select())).to_string(),
+        ),
+        select_list(
+            debug_query::<Sqlite, _>(&members::table.select(MemberRow::as_select())).to_string(),
+        ),
+    ]
+});
 
 /// The scopes (NULL once revoked) and the limit of the key bound to each `?`.
 const KEY_COLUMNS: [&str; 2] = [
