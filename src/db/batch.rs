@@ -11,13 +11,10 @@ use std::marker::PhantomData;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::backend::Backend;
-use diesel::expression::{AppearsOnTable, TypedExpressionType, ValidGrouping, is_aggregate};
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{
-    BigInt, Date, HasSqlType, Integer, Nullable, SqlType, Text, Timestamp, Untyped,
-};
+use diesel::sql_types::{BigInt, Date, HasSqlType, Integer, Nullable, Text, Timestamp, Untyped};
 
 use super::DbConnection;
 
@@ -239,48 +236,6 @@ impl<ST> Query for TypedRaw<ST> {
 }
 
 impl<ST, Conn> RunQueryDsl<Conn> for TypedRaw<ST> {}
-
-/// A hand-written expression of SQL type `T`, to select beside built ones.
-pub struct RawExpression<T> {
-    raw: Raw,
-    sql_type: PhantomData<T>,
-}
-
-impl<T> RawExpression<T> {
-    pub fn new(raw: Raw) -> Self {
-        RawExpression {
-            raw,
-            sql_type: PhantomData,
-        }
-    }
-}
-
-impl<T: SqlType + TypedExpressionType> Expression for RawExpression<T> {
-    type SqlType = T;
-}
-
-impl<T, DB> QueryFragment<DB> for RawExpression<T>
-where
-    DB: Backend,
-    Raw: QueryFragment<DB>,
-{
-    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        self.raw.walk_ast(out)
-    }
-}
-
-impl<T> QueryId for RawExpression<T> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<T, Source> SelectableExpression<Source> for RawExpression<T> where Self: AppearsOnTable<Source> {}
-
-impl<T, Source> AppearsOnTable<Source> for RawExpression<T> where Self: Expression {}
-
-impl<T, GroupBy> ValidGrouping<GroupBy> for RawExpression<T> {
-    type IsAggregate = is_aggregate::Never;
-}
 
 impl<Conn> RunQueryDsl<Conn> for Raw {}
 impl<Conn> RunQueryDsl<Conn> for One<'_, '_> {}
